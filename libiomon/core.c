@@ -1,0 +1,222 @@
+/*
+ * The core: start-up, the per-call emit path, START_ON_OPEN, fork and exit.
+ *
+ * It knows no domain by name.  Each domain table puts its rows in the
+ * "iomon_rows" section (wrap.h); start-up walks that section to resolve
+ * every real function once, before main, so no wrapper calls dlsym on its
+ * hot path.
+ */
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/syscall.h>
+#include <pthread.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core.h"
+#include "iomon.h"
+#include "stream.h"
+#include "wrap.h"
+
+_Atomic uint32_t iomon_mask;
+IOMON_TLS int iomon_busy;
+struct iomon_config iomon_config;
+
+static pid_t my_pid;
+static _Atomic bool paused;
+static _Atomic bool exiting;
+
+extern const struct iomon_row __start_iomon_rows[] __attribute__((visibility("hidden")));
+extern const struct iomon_row __stop_iomon_rows[] __attribute__((visibility("hidden")));
+
+/* Stands in for a function the C library does not have. */
+static long missing_function(void)
+{
+	errno = ENOSYS;
+	return -1;
+}
+
+void iomon_resolve(void **slot, const char *name)
+{
+	void *fn = dlsym(RTLD_NEXT, name);
+
+	__atomic_store_n(slot, fn ? fn : (void *)missing_function, __ATOMIC_RELEASE);
+}
+
+void iomon_turn_off(void)
+{
+	atomic_store(&iomon_mask, 0);
+}
+
+void iomon_stamp(struct iomon_record *rec)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_REALTIME_COARSE, &now);
+	rec->ts = now.tv_sec;
+	rec->pid = my_pid;
+}
+
+char *iomon_put_own_record(char *dst, const struct iomon_record *rec)
+{
+	return iomon_put_record(dst, iomon_config.facility, iomon_config.facility_len, rec);
+}
+
+static size_t str_bound(struct iomon_str s)
+{
+	switch (s.kind) {
+	case IOMON_STR_ENCODED:
+		return s.len;
+	case IOMON_STR_FD:
+	case IOMON_STR_AT:
+		return IOMON_FIELD_MAX;
+	default:
+		return 2 * (size_t)s.len + 2;
+	}
+}
+
+static char *put_str(char *dst, struct iomon_str s)
+{
+	switch (s.kind) {
+	case IOMON_STR_FD:
+		return iomon_fd_put(dst, s.fd);
+	case IOMON_STR_AT:
+		return iomon_put_at_path(dst, s.fd, s.ptr, s.len);
+	default:
+		return iomon_put_str(dst, s);
+	}
+}
+
+static void emit(struct iomon_record *rec)
+{
+	struct iomon_ring *r = iomon_ring_self();
+
+	if (IOMON_UNLIKELY(!r))
+		return;
+	iomon_sender_ensure();
+	size_t need = IOMON_HEAD_MAX + str_bound(rec->s1) + str_bound(rec->s2) + 2;
+	char *p = iomon_ring_reserve(r, need);
+	if (!p)
+		return;
+	iomon_stamp(rec);
+	p = iomon_put_head(p, iomon_config.facility, iomon_config.facility_len, rec);
+	p = put_str(p, rec->s1);
+	*p++ = ',';
+	p = put_str(p, rec->s2);
+	*p++ = '\n';
+	iomon_ring_commit(r, p);
+	/* After the library's destructor nothing else will flush. */
+	if (IOMON_UNLIKELY(atomic_load_explicit(&exiting, memory_order_relaxed)))
+		iomon_flush();
+}
+
+/* START_ON_OPEN: is this the open that starts the recording? */
+static bool starts_recording(const struct iomon_record *rec)
+{
+	const char *want = iomon_config.start_on_open;
+
+	char abs[IOMON_FIELD_MAX];
+	size_t want_len = strlen(want);
+
+	if (rec->domain != IOMON_DOMAIN_FILE_OPEN_CLOSE || rec->op != IOMON_OP_OPEN ||
+	    !rec->s1.ptr)
+		return false;
+	/* The path as given, or as the absolute path recorded for it. */
+	if (!memmem(rec->s1.ptr, rec->s1.len, want, want_len)) {
+		if (rec->s1.kind != IOMON_STR_AT)
+			return false;
+		size_t n = (size_t)(put_str(abs, rec->s1) - abs);
+		if (!memmem(abs, n, want, want_len))
+			return false;
+	}
+	atomic_store(&paused, false);
+	atomic_store(&iomon_mask, iomon_config.domains);
+	return true;
+}
+
+void iomon_call_end(struct iomon_call *call, int err)
+{
+	uint64_t end = iomon_clock_ns();
+
+	if (IOMON_UNLIKELY(atomic_load_explicit(&paused, memory_order_relaxed)) &&
+	    !starts_recording(&call->rec))
+		return;
+	call->rec.dur_ns = end - call->t0;
+	call->rec.err = err;
+	iomon_busy++;
+	emit(&call->rec);
+	iomon_busy--;
+}
+
+/* The command line, arguments joined by spaces, read at start-up, while the
+ * process is still single-threaded: the descriptor it takes for a moment
+ * cannot be one the program expects to get. */
+static size_t read_cmdline(char *buf, size_t size)
+{
+	int fd = (int)syscall(SYS_openat, AT_FDCWD, "/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
+	long n = 0;
+
+	if (fd < 0)
+		return 0;
+	n = syscall(SYS_read, fd, buf, size);
+	syscall(SYS_close, fd);
+	if (n <= 0)
+		return 0;
+	while (n > 0 && buf[n - 1] == '\0')
+		n--;
+	for (long i = 0; i < n; i++)
+		if (buf[i] == '\0')
+			buf[i] = ' ';
+	return (size_t)n;
+}
+
+/* START: this process began (or an exec made it a new program). */
+static void record_start(void)
+{
+	char cmdline[IOMON_STRING_MAX];
+	struct iomon_call call = {
+		.rec = { .domain = IOMON_DOMAIN_START_STOP, .op = IOMON_OP_START, .fd = -1 },
+	};
+
+	call.rec.s1 = (struct iomon_str){ .ptr = cmdline,
+					  .len = (uint32_t)read_cmdline(cmdline, sizeof(cmdline)) };
+	call.rec.s2 = iomon_str_c(iomon_int_str(getppid(), call.s2buf));
+	call.t0 = iomon_clock_ns();
+	iomon_call_end(&call, 0);
+}
+
+static void atfork_child(void)
+{
+	my_pid = getpid();
+	iomon_ring_atfork_child();
+	iomon_sender_atfork_child();
+}
+
+__attribute__((constructor)) static void iomon_init(void)
+{
+	iomon_busy++;
+	for (const struct iomon_row *row = __start_iomon_rows; row < __stop_iomon_rows; row++)
+		if (!__atomic_load_n(row->real, __ATOMIC_ACQUIRE))
+			iomon_resolve(row->real, row->name);
+	iomon_config_load(&iomon_config);
+	my_pid = getpid();
+	iomon_sender_init(iomon_config.port);
+	iomon_cwd_refresh();
+	pthread_atfork(NULL, NULL, atfork_child);
+	if (iomon_config.start_on_open) {
+		atomic_store(&paused, true);
+		atomic_store(&iomon_mask, UINT32_C(1) << IOMON_DOMAIN_FILE_OPEN_CLOSE);
+	} else {
+		atomic_store(&iomon_mask, iomon_config.domains);
+	}
+	iomon_busy--;
+	if (iomon_wants(IOMON_DOMAIN_START_STOP))
+		record_start();
+}
+
+__attribute__((destructor)) static void iomon_fini(void)
+{
+	atomic_store(&exiting, true);
+	iomon_flush();
+}

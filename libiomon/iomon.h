@@ -1,0 +1,120 @@
+/*
+ * The core as the wrappers see it.
+ *
+ * Every generated wrapper follows one order (see wrap.h): guard, clock, real
+ * call, save errno, clock, emit, fd-table effect, restore errno, return.
+ * The inline parts here are the whole hot path of a call that is not
+ * recorded; everything else lives in core.c.
+ */
+#ifndef IOMON_IOMON_H
+#define IOMON_IOMON_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <fcntl.h>
+#include <time.h>
+
+#include "codes.h"
+#include "format.h"
+
+#define IOMON_EXPORT __attribute__((visibility("default")))
+#define IOMON_TLS __thread __attribute__((tls_model("initial-exec")))
+#define IOMON_LIKELY(x) __builtin_expect(!!(x), 1)
+#define IOMON_UNLIKELY(x) __builtin_expect(!!(x), 0)
+
+/* Domains being recorded, one bit each; 0 once the library has turned
+ * itself off (no collector) or before it is initialised. */
+extern _Atomic uint32_t iomon_mask;
+
+/* Non-zero while this thread is inside the library: wrappers then only
+ * pass through. */
+extern IOMON_TLS int iomon_busy;
+
+static inline bool iomon_on(void)
+{
+	return !iomon_busy && atomic_load_explicit(&iomon_mask, memory_order_relaxed);
+}
+
+static inline bool iomon_wants(unsigned domain)
+{
+	return atomic_load_explicit(&iomon_mask, memory_order_relaxed) >> domain & 1;
+}
+
+static inline uint64_t iomon_clock_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* One call being recorded.  s1buf and s2buf hold s1 and s2 when they have
+ * to be formatted. */
+struct iomon_call {
+	struct iomon_record rec;
+	uint64_t t0;
+	char s1buf[128];
+	char s2buf[192];
+};
+
+/* A socket address as text: "1.2.3.4:80", "[::1]:80", a unix socket's
+ * path ("@name" when abstract); "" when it has none. */
+const char *iomon_sockaddr_str(const void *addr, unsigned len, char buf[static 128]);
+
+/* Stamps the end time and hands the record to the stream.  err is the
+ * saved errno of a failed call, or 0. */
+void iomon_call_end(struct iomon_call *call, int err);
+
+/* Resolves the next definition of name (the C library's) into *slot. */
+void iomon_resolve(void **slot, const char *name);
+
+/* Strings for s1 and s2. */
+static inline struct iomon_str iomon_str_c(const char *s)
+{
+	size_t n = 0;
+
+	if (s)
+		while (s[n] && n < IOMON_STRING_MAX)
+			n++;
+	return (struct iomon_str){ .ptr = s, .len = (uint32_t)n };
+}
+
+static inline struct iomon_str iomon_str_fd(int fd)
+{
+	return (struct iomon_str){ .kind = IOMON_STR_FD, .fd = fd };
+}
+
+/* path as the absolute path it names, relative to dirfd (or AT_FDCWD). */
+static inline struct iomon_str iomon_str_at(int dirfd, const char *path)
+{
+	struct iomon_str s = iomon_str_c(path);
+
+	if (s.len && path[0] != '/') {
+		s.kind = IOMON_STR_AT;
+		s.fd = dirfd;
+	}
+	return s;
+}
+
+/* fd table: what each descriptor refers to (fdtable.c).  AT_FDCWD stands
+ * for the working directory. */
+void iomon_fd_set(int fd, const char *path);
+/* path relative to dirfd's, stored as the absolute path it names. */
+void iomon_fd_set_at(int fd, int dirfd, const char *path);
+void iomon_fd_copy(int to, int from);
+void iomon_fd_forget(int fd);
+void iomon_fd_forget_range(unsigned first, unsigned last);
+/* The working directory changed: read it again. */
+void iomon_cwd_refresh(void);
+/* Writes path, made absolute against dirfd's, CSV-encoded. */
+char *iomon_put_at_path(char *dst, int dirfd, const char *path, size_t len);
+/* Looks fd up in /proc/self/fd now if the table does not know it. */
+void iomon_fd_learn(int fd);
+/* Writes the CSV-encoded path of fd; at most IOMON_FIELD_MAX bytes. */
+char *iomon_fd_put(char *dst, int fd);
+
+/* Sends everything buffered by every thread, now (exec, _exit, exit). */
+void iomon_flush(void);
+
+#endif

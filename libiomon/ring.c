@@ -1,0 +1,164 @@
+/* Per-thread record rings: see stream.h. */
+#include <pthread.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "iomon.h"
+#include "stream.h"
+
+#define BYTES_MASK ((UINT64_C(1) << IOMON_POS_BYTE_BITS) - 1)
+#define RECORDS_MASK ((UINT64_C(1) << (64 - IOMON_POS_BYTE_BITS)) - 1)
+#define MAP_SIZE (sizeof(struct iomon_ring) + IOMON_RING_SIZE + IOMON_RECORD_MAX)
+
+static struct iomon_ring *_Atomic ring_list;
+static IOMON_TLS struct iomon_ring *my_ring;
+static pthread_key_t exit_key;
+static pthread_once_t exit_key_once = PTHREAD_ONCE_INIT;
+
+static inline uint64_t pos_bytes(uint64_t pos)
+{
+	return pos & BYTES_MASK;
+}
+
+static inline uint64_t pos_records(uint64_t pos)
+{
+	return pos >> IOMON_POS_BYTE_BITS;
+}
+
+static inline uint64_t used(uint64_t head, uint64_t tail)
+{
+	return (pos_bytes(head) - pos_bytes(tail)) & BYTES_MASK;
+}
+
+static void ring_orphan(void *arg)
+{
+	struct iomon_ring *r = arg;
+
+	my_ring = NULL;
+	atomic_store_explicit(&r->orphaned, true, memory_order_release);
+}
+
+static void make_exit_key(void)
+{
+	pthread_key_create(&exit_key, ring_orphan);
+}
+
+struct iomon_ring *iomon_ring_self(void)
+{
+	struct iomon_ring *r = my_ring;
+
+	if (IOMON_LIKELY(r != NULL))
+		return r;
+	r = mmap(NULL, MAP_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (r == MAP_FAILED)
+		return NULL;
+	pthread_once(&exit_key_once, make_exit_key);
+	pthread_setspecific(exit_key, r);
+	r->next = atomic_load_explicit(&ring_list, memory_order_relaxed);
+	while (!atomic_compare_exchange_weak_explicit(&ring_list, &r->next, r, memory_order_release,
+						      memory_order_relaxed))
+		;
+	my_ring = r;
+	return r;
+}
+
+char *iomon_ring_reserve(struct iomon_ring *r, size_t need)
+{
+	uint64_t head = atomic_load_explicit(&r->head, memory_order_relaxed);
+
+	for (;;) {
+		uint64_t tail = atomic_load_explicit(&r->tail, memory_order_acquire);
+		if (IOMON_RING_SIZE - used(head, tail) >= need)
+			return r->data + pos_bytes(head) % IOMON_RING_SIZE;
+		if (!iomon_sender_wait_for_room(r, tail)) {
+			atomic_fetch_add_explicit(&r->dropped, 1, memory_order_relaxed);
+			return NULL;
+		}
+	}
+}
+
+void iomon_ring_commit(struct iomon_ring *r, const char *end)
+{
+	uint64_t head = atomic_load_explicit(&r->head, memory_order_relaxed);
+	uint64_t tail = atomic_load_explicit(&r->tail, memory_order_relaxed);
+	size_t off = pos_bytes(head) % IOMON_RING_SIZE;
+	size_t n = (size_t)(end - (r->data + off));
+
+	/* The record ran into the overflow area: wrap that part round. */
+	if (off + n > IOMON_RING_SIZE)
+		memcpy(r->data, r->data + IOMON_RING_SIZE, off + n - IOMON_RING_SIZE);
+	uint64_t next = ((pos_records(head) + 1) << IOMON_POS_BYTE_BITS) |
+			((pos_bytes(head) + n) & BYTES_MASK);
+	atomic_store_explicit(&r->head, next, memory_order_release);
+	if (used(head, tail) < IOMON_RING_SIZE / 2 && used(next, tail) >= IOMON_RING_SIZE / 2)
+		iomon_sender_kick();
+}
+
+struct iomon_ring *iomon_ring_first(void)
+{
+	return atomic_load_explicit(&ring_list, memory_order_acquire);
+}
+
+uint64_t iomon_ring_pending(struct iomon_ring *r, struct iovec iov[2], int *iovcnt,
+			    uint64_t *head_out)
+{
+	uint64_t head = atomic_load_explicit(&r->head, memory_order_acquire);
+	uint64_t tail = atomic_load_explicit(&r->tail, memory_order_relaxed);
+	size_t n = used(head, tail);
+	size_t off = pos_bytes(tail) % IOMON_RING_SIZE;
+	size_t first = n < IOMON_RING_SIZE - off ? n : IOMON_RING_SIZE - off;
+
+	*head_out = head;
+	*iovcnt = 0;
+	if (first)
+		iov[(*iovcnt)++] = (struct iovec){ r->data + off, first };
+	if (n > first)
+		iov[(*iovcnt)++] = (struct iovec){ r->data, n - first };
+	return (pos_records(head) - pos_records(tail)) & RECORDS_MASK;
+}
+
+void iomon_ring_release(struct iomon_ring *r, uint64_t pos)
+{
+	atomic_store_explicit(&r->tail, pos, memory_order_release);
+	atomic_fetch_add_explicit(&r->space, 1, memory_order_release);
+}
+
+struct iomon_ring *iomon_ring_reap(struct iomon_ring *r)
+{
+	struct iomon_ring *next = r->next;
+
+	if (!atomic_load_explicit(&r->orphaned, memory_order_acquire) ||
+	    atomic_load_explicit(&r->head, memory_order_acquire) !=
+		    atomic_load_explicit(&r->tail, memory_order_relaxed) ||
+	    atomic_load_explicit(&r->dropped, memory_order_relaxed))
+		return next;
+
+	/* Only the sender unlinks; owners only push at the head. */
+	struct iomon_ring *expected = r;
+	if (!atomic_compare_exchange_strong(&ring_list, &expected, next)) {
+		struct iomon_ring *prev = expected;
+		while (prev && prev->next != r)
+			prev = prev->next;
+		if (!prev)
+			return next;
+		prev->next = next;
+	}
+	munmap(r, MAP_SIZE);
+	return next;
+}
+
+void iomon_ring_atfork_child(void)
+{
+	struct iomon_ring *r = my_ring;
+
+	/* The other threads' rings were copied in the middle of whatever they
+	 * were doing; their records are the parent's to send.  Leave them. */
+	atomic_store_explicit(&ring_list, r, memory_order_relaxed);
+	if (!r)
+		return;
+	r->next = NULL;
+	atomic_store_explicit(&r->tail, atomic_load_explicit(&r->head, memory_order_relaxed),
+			      memory_order_relaxed);
+	atomic_store_explicit(&r->dropped, 0, memory_order_relaxed);
+	atomic_store_explicit(&r->waiting, 0, memory_order_relaxed);
+}

@@ -1,0 +1,303 @@
+/*
+ * The sender: one thread per process that ships every thread's ring to the
+ * collector (see stream.h).
+ *
+ * It stays invisible to the program: it blocks every signal, makes its
+ * system calls directly (never through the wrapped functions), keeps its
+ * socket on a close-on-exec descriptor, and is started lazily, so a fork
+ * child that never records starts none.  Whoever holds send_lock owns the
+ * socket and the consuming side of every ring: the sender thread normally,
+ * or a thread flushing synchronously before exec or exit.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/futex.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "core.h"
+#include "iomon.h"
+#include "stream.h"
+
+/* Consecutive failed connects after which the library turns itself off. */
+#define CONNECT_ATTEMPTS 5
+/* Where the socket is moved, out of the way of the program's own fds. */
+#define SOCKET_FD_FLOOR 900
+
+enum link { LINK_NEW, LINK_UP, LINK_DOWN, LINK_GONE };
+
+static pthread_mutex_t send_lock = PTHREAD_MUTEX_INITIALIZER;
+static _Atomic int link_state = LINK_NEW;
+static _Atomic bool sender_running;
+static _Atomic bool sender_starting;
+static _Atomic uint32_t kick_word;
+static uint16_t collector_port;
+static int sock = -1;
+static dev_t sock_dev;
+static ino_t sock_ino;
+static int failed_connects;
+static uint64_t dropped;	/* discarded, not yet reported */
+
+static long futex(_Atomic uint32_t *word, int op, uint32_t val, const struct timespec *timeout)
+{
+	return syscall(SYS_futex, word, op, val, timeout, NULL, 0);
+}
+
+static void close_socket(void)
+{
+	if (sock >= 0)
+		syscall(SYS_close, sock);
+	sock = -1;
+}
+
+static void set_link(enum link state)
+{
+	atomic_store(&link_state, state);
+	if (state == LINK_GONE)
+		iomon_turn_off();
+}
+
+/*
+ * A new socket, moved up out of the way of the program's descriptors.  For
+ * a moment it holds the lowest free descriptor, which a program may expect
+ * its own next open() to get (close(0); open("/dev/null")): so it is made
+ * while the process is single-threaded, at start-up and in a fork child,
+ * and again only after a lost connection.
+ */
+static void open_socket(void)
+{
+	int fd = (int)syscall(SYS_socket, AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd >= 0) {
+		int high = (int)syscall(SYS_fcntl, fd, F_DUPFD_CLOEXEC, SOCKET_FD_FLOOR);
+		if (high >= 0) {
+			syscall(SYS_close, fd);
+			fd = high;
+		}
+	}
+	sock = fd;
+}
+
+static bool connect_collector(void)
+{
+	struct sockaddr_in addr = {
+		.sin_family = AF_INET,
+		.sin_port = htons(collector_port),
+		.sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+	};
+	int one = 1;
+	struct stat st;
+
+	if (sock < 0)
+		open_socket();
+	if (sock < 0 || syscall(SYS_connect, sock, &addr, sizeof(addr)) < 0 ||
+	    syscall(SYS_fstat, sock, &st) < 0) {
+		/* A socket whose connect failed cannot be used again. */
+		close_socket();
+		set_link(++failed_connects >= CONNECT_ATTEMPTS ? LINK_GONE : LINK_DOWN);
+		return false;
+	}
+	syscall(SYS_setsockopt, sock, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	sock_dev = st.st_dev;
+	sock_ino = st.st_ino;
+	failed_connects = 0;
+	set_link(LINK_UP);
+	return true;
+}
+
+/* The program may have closed our descriptor, or dup2()ed onto it. */
+static bool socket_still_ours(void)
+{
+	struct stat st;
+
+	return syscall(SYS_fstat, sock, &st) == 0 && st.st_dev == sock_dev && st.st_ino == sock_ino;
+}
+
+static bool send_all(struct iovec *iov, int iovcnt)
+{
+	struct msghdr msg = { .msg_iov = iov, .msg_iovlen = (size_t)iovcnt };
+
+	while (msg.msg_iovlen) {
+		long n = syscall(SYS_sendmsg, sock, &msg, MSG_NOSIGNAL);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return false;
+		}
+		while (msg.msg_iovlen && (size_t)n >= msg.msg_iov->iov_len) {
+			n -= (long)msg.msg_iov->iov_len;
+			msg.msg_iov++;
+			msg.msg_iovlen--;
+		}
+		if (msg.msg_iovlen) {
+			msg.msg_iov->iov_base = (char *)msg.msg_iov->iov_base + n;
+			msg.msg_iov->iov_len -= (size_t)n;
+		}
+	}
+	return true;
+}
+
+static void link_lost(void)
+{
+	close_socket();
+	set_link(LINK_DOWN);
+}
+
+static void report_dropped(void)
+{
+	char line[IOMON_RECORD_MAX];
+	struct iomon_record rec = {
+		.domain = IOMON_DOMAIN_START_STOP,
+		.op = IOMON_OP_DROPPED,
+		.fd = -1,
+		.bytes = dropped,
+	};
+
+	iomon_stamp(&rec);
+	struct iovec iov = { line, (size_t)(iomon_put_own_record(line, &rec) - line) };
+	if (send_all(&iov, 1))
+		dropped = 0;
+	else
+		link_lost();
+}
+
+/* Ships (or, with no collector, discards and counts) every ring's records. */
+static void drain(void)
+{
+	if (atomic_load(&link_state) == LINK_UP && !socket_still_ours())
+		link_lost();
+	if (atomic_load(&link_state) == LINK_NEW || atomic_load(&link_state) == LINK_DOWN)
+		connect_collector();
+
+	for (struct iomon_ring *r = iomon_ring_first(); r; r = iomon_ring_reap(r)) {
+		struct iovec iov[2];
+		int iovcnt;
+		uint64_t head;
+
+		dropped += atomic_exchange_explicit(&r->dropped, 0, memory_order_relaxed);
+		uint64_t records = iomon_ring_pending(r, iov, &iovcnt, &head);
+		if (!iovcnt)
+			continue;
+		if (atomic_load(&link_state) != LINK_UP || !send_all(iov, iovcnt)) {
+			if (atomic_load(&link_state) == LINK_UP)
+				link_lost();
+			dropped += records;
+		}
+		iomon_ring_release(r, head);
+		if (atomic_load_explicit(&r->waiting, memory_order_acquire))
+			futex(&r->space, FUTEX_WAKE_PRIVATE, 1, NULL);
+	}
+	if (dropped && atomic_load(&link_state) == LINK_UP)
+		report_dropped();
+}
+
+void iomon_flush(void)
+{
+	iomon_busy++;
+	pthread_mutex_lock(&send_lock);
+	drain();
+	pthread_mutex_unlock(&send_lock);
+	iomon_busy--;
+}
+
+void iomon_sender_kick(void)
+{
+	atomic_fetch_add_explicit(&kick_word, 1, memory_order_release);
+	futex(&kick_word, FUTEX_WAKE_PRIVATE, 1, NULL);
+}
+
+bool iomon_sender_wait_for_room(struct iomon_ring *r, uint64_t tail)
+{
+	static const struct timespec pause = { .tv_nsec = 10 * 1000 * 1000 };
+	int state = atomic_load(&link_state);
+
+	if (state == LINK_DOWN || state == LINK_GONE || iomon_config.drop_when_full)
+		return false;
+	if (!atomic_load_explicit(&sender_running, memory_order_acquire)) {
+		iomon_flush();
+		return true;
+	}
+	/* Lossless: wait for the sender, however slow the collector is. */
+	uint32_t seen = atomic_load_explicit(&r->space, memory_order_acquire);
+	atomic_store_explicit(&r->waiting, 1, memory_order_release);
+	if (atomic_load_explicit(&r->tail, memory_order_acquire) == tail) {
+		iomon_sender_kick();
+		futex(&r->space, FUTEX_WAIT_PRIVATE, seen, &pause);
+	}
+	atomic_store_explicit(&r->waiting, 0, memory_order_relaxed);
+	return true;
+}
+
+static void *sender_main(void *arg)
+{
+	static const struct timespec period = { .tv_nsec = IOMON_FLUSH_MS * 1000 * 1000 };
+
+	(void)arg;
+	iomon_busy = 1;
+	/* Not pthread_setname_np() from the creator: that opens a file in
+	 * /proc, taking a descriptor the program's next open() expects. */
+	prctl(PR_SET_NAME, "iomon-sender");
+	for (;;) {
+		uint32_t seen = atomic_load_explicit(&kick_word, memory_order_acquire);
+		pthread_mutex_lock(&send_lock);
+		drain();
+		pthread_mutex_unlock(&send_lock);
+		if (atomic_load(&link_state) == LINK_GONE)
+			break;
+		futex(&kick_word, FUTEX_WAIT_PRIVATE, seen, &period);
+	}
+	atomic_store(&sender_running, false);
+	return NULL;
+}
+
+void iomon_sender_ensure(void)
+{
+	pthread_attr_t attr;
+	pthread_t thread;
+	sigset_t all, old;
+
+	if (IOMON_LIKELY(atomic_load_explicit(&sender_running, memory_order_relaxed)) ||
+	    atomic_exchange(&sender_starting, true))
+		return;
+	/* The thread inherits this mask: it never takes a signal meant for the
+	 * program. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstacksize(&attr, 64 * 1024 + IOMON_RECORD_MAX);
+	if (pthread_create(&thread, &attr, sender_main, NULL) == 0)
+		atomic_store(&sender_running, true);
+	pthread_attr_destroy(&attr);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	atomic_store(&sender_starting, false);
+}
+
+void iomon_sender_atfork_child(void)
+{
+	/* The parent's sender thread and connection are the parent's. */
+	pthread_mutex_init(&send_lock, NULL);
+	atomic_store(&sender_running, false);
+	atomic_store(&sender_starting, false);
+	close_socket();
+	failed_connects = 0;
+	dropped = 0;
+	if (atomic_load(&link_state) != LINK_GONE) {
+		atomic_store(&link_state, LINK_NEW);
+		open_socket();
+	}
+}
+
+void iomon_sender_init(uint16_t port)
+{
+	collector_port = port;
+	open_socket();
+}
