@@ -1,0 +1,159 @@
+/*
+ * The entry points that cannot be a table row, because they are variadic.
+ *
+ * Each one only unpacks its arguments and calls a wrapper generated from a
+ * row (IOMON_WRAP_AS, or an ordinary row such as vfprintf), so the record
+ * is made by the same template as every other.
+ */
+#include <fcntl.h>
+#include <stdarg.h>
+#include <alloca.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "wrap.h"
+
+/* The prototypes of the generated functions called here, from the rows. */
+#undef IOMON_WRAP
+#undef IOMON_WRAP_AS
+#undef IOMON_HANDWRITTEN
+#undef IOMON_WRAP_NORETURN
+#undef IOMON_WRAP_EXEC
+#define IOMON_WRAP(RET, NAME, PARAMS, ...) IOMON_DECLARE(RET, NAME, PARAMS);
+#define IOMON_WRAP_AS(RET, NAME, WRAPPER, PARAMS, ...) RET WRAPPER PARAMS;
+#define IOMON_HANDWRITTEN(...)
+#define IOMON_WRAP_NORETURN(...)
+#define IOMON_WRAP_EXEC(NAME, PARAMS, ...) IOMON_DECLARE(int, NAME, PARAMS);
+
+#ifdef IOMON_WITH_FILE
+#include "file.def"
+
+IOMON_DECLARE(int, open, (const char *path, int flags, ...));
+IOMON_DECLARE(int, open64, (const char *path, int flags, ...));
+IOMON_DECLARE(int, openat, (int dirfd, const char *path, int flags, ...));
+IOMON_DECLARE(int, openat64, (int dirfd, const char *path, int flags, ...));
+IOMON_DECLARE(int, fprintf, (FILE *stream, const char *format, ...));
+IOMON_DECLARE(int, __fprintf_chk, (FILE *stream, int flag, const char *format, ...));
+IOMON_DECLARE(int, fscanf, (FILE *stream, const char *format, ...));
+IOMON_DECLARE(int, __isoc99_fscanf, (FILE *stream, const char *format, ...));
+
+/* open(2) reads a mode only when it may create a file. */
+#define OPEN_MODE(flags, last)                                           \
+	({                                                               \
+		mode_t mode_ = 0;                                        \
+		if ((flags) & O_CREAT || ((flags) & O_TMPFILE) == O_TMPFILE) { \
+			va_list ap;                                      \
+			va_start(ap, last);                              \
+			mode_ = va_arg(ap, mode_t);                      \
+			va_end(ap);                                      \
+		}                                                        \
+		mode_;                                                   \
+	})
+
+int IOMON_WRAPPER(open)(const char *path, int flags, ...)
+{
+	return iomon_open(path, flags, OPEN_MODE(flags, flags));
+}
+
+int IOMON_WRAPPER(open64)(const char *path, int flags, ...)
+{
+	return iomon_open64(path, flags, OPEN_MODE(flags, flags));
+}
+
+int IOMON_WRAPPER(openat)(int dirfd, const char *path, int flags, ...)
+{
+	return iomon_openat(dirfd, path, flags, OPEN_MODE(flags, flags));
+}
+
+int IOMON_WRAPPER(openat64)(int dirfd, const char *path, int flags, ...)
+{
+	return iomon_openat64(dirfd, path, flags, OPEN_MODE(flags, flags));
+}
+
+/* The printf and scanf families hand their "..." to their v-forms. */
+#define FORWARD_VARIADIC(call, last)        \
+	({                                  \
+		va_list ap;                 \
+		va_start(ap, last);         \
+		int ret_ = call;            \
+		va_end(ap);                 \
+		ret_;                       \
+	})
+
+int IOMON_WRAPPER(fprintf)(FILE *stream, const char *format, ...)
+{
+	return FORWARD_VARIADIC(IOMON_WRAPPER(vfprintf)(stream, format, ap), format);
+}
+
+int IOMON_WRAPPER(__fprintf_chk)(FILE *stream, int flag, const char *format, ...)
+{
+	return FORWARD_VARIADIC(IOMON_WRAPPER(__vfprintf_chk)(stream, flag, format, ap), format);
+}
+
+int IOMON_WRAPPER(fscanf)(FILE *stream, const char *format, ...)
+{
+	return FORWARD_VARIADIC(IOMON_WRAPPER(vfscanf)(stream, format, ap), format);
+}
+
+int IOMON_WRAPPER(__isoc99_fscanf)(FILE *stream, const char *format, ...)
+{
+	return FORWARD_VARIADIC(IOMON_WRAPPER(__isoc99_vfscanf)(stream, format, ap), format);
+}
+#endif /* IOMON_WITH_FILE */
+
+#ifdef IOMON_WITH_PROCESS
+#include "process.def"
+
+IOMON_DECLARE(int, execl, (const char *path, const char *arg, ...));
+IOMON_DECLARE(int, execlp, (const char *file, const char *arg, ...));
+IOMON_DECLARE(int, execle, (const char *path, const char *arg, ...));
+
+/* The argument list of execl() and its kin, as the argv of execv(): on the
+ * stack, as glibc does, since these may be called after vfork(). */
+#define GATHER_ARGV(argv, first)                                                 \
+	do {                                                                     \
+		va_list ap;                                                      \
+		size_t n = 1;                                                    \
+		va_start(ap, first);                                             \
+		while (va_arg(ap, const char *))                                 \
+			n++;                                                     \
+		va_end(ap);                                                      \
+		argv = alloca((n + 1) * sizeof(*argv));                          \
+		argv[0] = (char *)(first);                                       \
+		va_start(ap, first);                                             \
+		for (size_t i = 1; i <= n; i++)                                  \
+			argv[i] = va_arg(ap, char *);                            \
+		va_end(ap);                                                      \
+	} while (0)
+
+int IOMON_WRAPPER(execl)(const char *path, const char *arg, ...)
+{
+	char **argv;
+
+	GATHER_ARGV(argv, arg);
+	return IOMON_WRAPPER(execve)(path, argv, environ);
+}
+
+int IOMON_WRAPPER(execlp)(const char *file, const char *arg, ...)
+{
+	char **argv;
+
+	GATHER_ARGV(argv, arg);
+	return IOMON_WRAPPER(execvp)(file, argv);
+}
+
+int IOMON_WRAPPER(execle)(const char *path, const char *arg, ...)
+{
+	char **argv, **envp;
+	va_list rest;
+
+	GATHER_ARGV(argv, arg);
+	/* The environment follows the list's NULL. */
+	va_start(rest, arg);
+	while (va_arg(rest, const char *))
+		;
+	envp = va_arg(rest, char **);
+	va_end(rest);
+	return IOMON_WRAPPER(execve)(path, argv, envp);
+}
+#endif /* IOMON_WITH_PROCESS */
