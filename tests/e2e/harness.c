@@ -1,0 +1,304 @@
+/* End-to-end test harness: see harness.h. */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "record.h"
+
+extern char **environ;
+
+static char *scratch;
+
+static const char *env_or_die(const char *name)
+{
+	const char *v = getenv(name);
+
+	cr_assert(v && *v, "the test needs %s in its environment (run it with meson test)", name);
+	return v;
+}
+
+const char *launcher_path(void)
+{
+	return env_or_die("IOMON");
+}
+
+const char *library_path(void)
+{
+	return env_or_die("IOMON_LIB");
+}
+
+static const char *join(const char *dir, const char *name)
+{
+	static char buf[8][4200];
+	static int next;
+	char *p = buf[next++ % 8];
+
+	snprintf(p, sizeof(buf[0]), "%s/%s", dir, name);
+	return p;
+}
+
+const char *prog_path(const char *name)
+{
+	return join(env_or_die("PROGS"), name);
+}
+
+const char *source_path(const char *rel)
+{
+	return join(env_or_die("SRCDIR"), rel);
+}
+
+const char *scratch_dir(void)
+{
+	if (!scratch) {
+		char tmpl[] = "/tmp/iomon-test-XXXXXX";
+		cr_assert(mkdtemp(tmpl), "mkdtemp: %s", strerror(errno));
+		scratch = strdup(tmpl);
+	}
+	return scratch;
+}
+
+const char *scratch_file(const char *name)
+{
+	return join(scratch_dir(), name);
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st, (void)flag, (void)ftw;
+	return remove(path);
+}
+
+void scratch_cleanup(void)
+{
+	if (scratch)
+		nftw(scratch, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+	free(scratch);
+	scratch = NULL;
+}
+
+/* environ plus the extras: "NAME=value" sets, "NAME" unsets. */
+static char **make_env(const char *const *extra)
+{
+	size_t n = 0, m = 0;
+
+	while (environ[n])
+		n++;
+	while (extra[m])
+		m++;
+	char **env = calloc(n + m + 1, sizeof(*env));
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		bool overridden = false;
+		for (size_t j = 0; j < m; j++) {
+			size_t len = strcspn(extra[j], "=");
+			if (strncmp(environ[i], extra[j], len) == 0 && environ[i][len] == '=')
+				overridden = true;
+		}
+		if (!overridden)
+			env[k++] = environ[i];
+	}
+	for (size_t j = 0; j < m; j++)
+		if (strchr(extra[j], '='))
+			env[k++] = (char *)extra[j];
+	return env;
+}
+
+static void drain_into(int fd, char **buf, size_t *len, bool *open_)
+{
+	char chunk[65536];
+	ssize_t n = read(fd, chunk, sizeof(chunk));
+
+	if (n <= 0) {
+		*open_ = false;
+		return;
+	}
+	*buf = realloc(*buf, *len + (size_t)n + 1);
+	memcpy(*buf + *len, chunk, (size_t)n);
+	*len += (size_t)n;
+	(*buf)[*len] = '\0';
+}
+
+void run_command(struct run *r, const char *const *argv, const char *const *env_extra)
+{
+	int out[2], err[2];
+	size_t out_len = 0, err_len = 0;
+
+	memset(r, 0, sizeof(*r));
+	r->out = calloc(1, 1);
+	r->err = calloc(1, 1);
+	cr_assert(pipe2(out, O_CLOEXEC) == 0 && pipe2(err, O_CLOEXEC) == 0);
+	char **env = make_env(env_extra);
+	pid_t pid = fork();
+	cr_assert(pid >= 0, "fork: %s", strerror(errno));
+	if (pid == 0) {
+		dup2(out[1], 1);
+		dup2(err[1], 2);
+		/* Only 0, 1 and 2, as from a shell: the descriptors the programs
+		 * get are part of what the tests assert. */
+		closefrom(3);
+		execve(argv[0], (char *const *)argv, env);
+		dprintf(2, "harness: exec %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	free(env);
+	close(out[1]);
+	close(err[1]);
+	bool out_open = true, err_open = true;
+	while (out_open || err_open) {
+		struct pollfd p[2] = { { out_open ? out[0] : -1, POLLIN, 0 },
+				       { err_open ? err[0] : -1, POLLIN, 0 } };
+		if (poll(p, 2, -1) < 0 && errno == EINTR)
+			continue;
+		if (p[0].revents)
+			drain_into(out[0], &r->out, &out_len, &out_open);
+		if (p[1].revents)
+			drain_into(err[0], &r->err, &err_len, &err_open);
+	}
+	close(out[0]);
+	close(err[0]);
+	int status;
+	while (waitpid(pid, &status, 0) < 0)
+		cr_assert(errno == EINTR, "waitpid: %s", strerror(errno));
+	r->status = WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
+}
+
+static void keep_line(void *arg, const char *line, size_t len)
+{
+	struct run *r = arg;
+	struct iomon_parsed *p = malloc(sizeof(*p));
+
+	if (iomon_record_parse(line, len, p) != 0) {
+		r->bad_lines++;
+		free(p);
+		return;
+	}
+	r->recs = realloc(r->recs, (r->nrecs + 1) * sizeof(*r->recs));
+	struct rec *rec = &r->recs[r->nrecs++];
+	memset(rec, 0, sizeof(*rec));
+	memcpy(rec->facility, p->facility, p->facility_len < 7 ? p->facility_len : 7);
+	rec->ts = p->ts;
+	rec->duration_ns = p->duration_ns;
+	rec->pid = p->pid;
+	rec->domain = p->domain;
+	rec->op = p->op;
+	rec->err = p->err;
+	rec->fd = p->fd;
+	rec->bytes = p->bytes;
+	rec->s1 = malloc(p->s1_len + 1);
+	memcpy(rec->s1, p->s1, p->s1_len + 1);
+	rec->s1_len = p->s1_len;
+	rec->s2 = strdup(p->s2);
+	free(p);
+}
+
+void parse_trace(struct run *r, const char *data, size_t len)
+{
+	struct iomon_framer *f = malloc(sizeof(*f));
+
+	iomon_framer_init(f);
+	r->bad_lines += iomon_framer_feed(f, data, len, keep_line, r);
+	r->bad_lines += iomon_framer_finish(f);
+	free(f);
+}
+
+void read_trace(struct run *r, const char *path)
+{
+	FILE *f = fopen(path, "r");
+	cr_assert(f, "no trace at %s: %s", path, strerror(errno));
+	char *data = NULL;
+	size_t cap = 0, len = 0, n;
+	do {
+		if (cap - len < 65536)
+			data = realloc(data, cap = cap * 2 + 65536);
+		n = fread(data + len, 1, cap - len, f);
+		len += n;
+	} while (n > 0);
+	fclose(f);
+	parse_trace(r, data, len);
+	free(data);
+}
+
+void run_traced(struct run *r, const char *const *opts, const char *const *argv,
+		const char *const *env_extra)
+{
+	const char *trace = scratch_file("trace.csv");
+	const char *args[64];
+	size_t n = 0;
+
+	args[n++] = launcher_path();
+	for (size_t i = 0; opts[i]; i++)
+		args[n++] = opts[i];
+	args[n++] = "-o";
+	args[n++] = trace;
+	args[n++] = "--";
+	for (size_t i = 0; argv[i]; i++)
+		args[n++] = argv[i];
+	args[n] = NULL;
+	cr_assert(n < 64);
+	unlink(trace);
+	run_command(r, args, env_extra);
+	read_trace(r, trace);
+}
+
+void run_free(struct run *r)
+{
+	for (size_t i = 0; i < r->nrecs; i++) {
+		free(r->recs[i].s1);
+		free(r->recs[i].s2);
+	}
+	free(r->recs);
+	free(r->out);
+	free(r->err);
+	memset(r, 0, sizeof(*r));
+}
+
+void expect_rec(const struct run *r, size_t i, unsigned domain, unsigned op, int err, int fd,
+		uint64_t bytes, const char *s1, const char *s2)
+{
+	cr_assert_lt(i, r->nrecs, "record %zu missing: only %zu records", i, r->nrecs);
+	const struct rec *rec = &r->recs[i];
+	cr_assert_eq(rec->domain, domain, "record %zu: domain %u, expected %u (s1 %s)", i,
+		     rec->domain, domain, rec->s1);
+	cr_assert_eq(rec->op, op, "record %zu: op %u, expected %u (s1 %s)", i, rec->op, op,
+		     rec->s1);
+	cr_assert_eq(rec->err, err, "record %zu: error %d, expected %d", i, rec->err, err);
+	cr_assert_eq(rec->fd, fd, "record %zu: fd %d, expected %d", i, rec->fd, fd);
+	cr_assert_eq(rec->bytes, bytes, "record %zu: bytes %llu, expected %llu", i,
+		     (unsigned long long)rec->bytes, (unsigned long long)bytes);
+	if (s1)
+		cr_assert_str_eq(rec->s1, s1, "record %zu: s1 '%s', expected '%s'", i, rec->s1, s1);
+	if (s2)
+		cr_assert_str_eq(rec->s2, s2, "record %zu: s2 '%s', expected '%s'", i, rec->s2, s2);
+}
+
+int printed_pid(const struct run *r)
+{
+	return atoi(r->out);
+}
+
+void drop_first(struct run *r)
+{
+	cr_assert_gt(r->nrecs, 0);
+	free(r->recs[0].s1);
+	free(r->recs[0].s2);
+	memmove(r->recs, r->recs + 1, --r->nrecs * sizeof(*r->recs));
+}
+
+size_t count_recs(const struct run *r, unsigned domain, unsigned op)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < r->nrecs; i++)
+		n += r->recs[i].domain == domain && r->recs[i].op == op;
+	return n;
+}

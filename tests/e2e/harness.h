@@ -1,0 +1,86 @@
+/*
+ * End-to-end test harness: runs real programs through the real launcher,
+ * library and collector, and reads back the records they made.
+ *
+ * The paths of what the build made come from the environment of the test
+ * (tests/e2e/meson.build): IOMON (the launcher), IOMON_LIB (libiomon.so),
+ * PROGS (the directory of the test programs), SRCDIR (the source tree).
+ */
+#ifndef IOMON_TEST_HARNESS_H
+#define IOMON_TEST_HARNESS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* One record as read back. */
+struct rec {
+	char facility[8];
+	uint64_t ts;
+	uint64_t duration_ns;
+	int pid;
+	unsigned domain;
+	unsigned op;
+	int err;
+	int fd;
+	uint64_t bytes;
+	char *s1;
+	size_t s1_len;
+	char *s2;
+};
+
+struct run {
+	int status;		/* exit status, 128+N when killed by signal N */
+	char *out;		/* the standard output */
+	char *err;		/* the standard error */
+	struct rec *recs;
+	size_t nrecs;
+	size_t bad_lines;	/* lines of the trace that did not parse */
+};
+
+/* A NULL-terminated list of strings. */
+#define LIST(...) ((const char *const[]){ __VA_ARGS__, NULL })
+#define NONE ((const char *const[]){ NULL })
+
+/* Runs argv with env_extra ("NAME=value", or "NAME" to unset) added to the
+ * test's environment; collects stdout, stderr and the exit status. */
+void run_command(struct run *r, const char *const *argv, const char *const *env_extra);
+
+/* Runs `iomon OPTS -o TRACE -- argv...` and reads the records of TRACE. */
+void run_traced(struct run *r, const char *const *opts, const char *const *argv,
+		const char *const *env_extra);
+
+/* Reads the records of a trace file into r. */
+void read_trace(struct run *r, const char *path);
+/* Parses records from a buffer (a whole stream of lines) into r. */
+void parse_trace(struct run *r, const char *data, size_t len);
+
+void run_free(struct run *r);
+
+/* Paths of what the build made. */
+const char *launcher_path(void);
+const char *library_path(void);
+const char *prog_path(const char *name);
+const char *source_path(const char *rel);
+
+/* A fresh directory for one test, removed by scratch_cleanup(). */
+const char *scratch_dir(void);
+void scratch_cleanup(void);
+/* A path inside the scratch directory. */
+const char *scratch_file(const char *name);
+
+/* Asserts one record's fields; s1 and s2 NULL skip the check. */
+void expect_rec(const struct run *r, size_t i, unsigned domain, unsigned op, int err, int fd,
+		uint64_t bytes, const char *s1, const char *s2);
+
+/* The pid the traced program printed as its first line of output. */
+int printed_pid(const struct run *r);
+
+/* Removes the first record (a START the test has checked). */
+void drop_first(struct run *r);
+
+/* Records whose domain and op match, counted. */
+size_t count_recs(const struct run *r, unsigned domain, unsigned op);
+
+#endif

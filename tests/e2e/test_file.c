@@ -1,0 +1,221 @@
+/*
+ * The file domain, end to end: each scenario of tests/progs/fileops.c runs
+ * under the real launcher, and its records are asserted call by call.
+ * fileops is built twice, with and without _FILE_OFFSET_BITS=64, so that
+ * both open() and open64() (and the other large-file names) are exercised;
+ * chkcalls calls the fortified entry points (__open_2, __read_chk, ...).
+ */
+#include <criterion/criterion.h>
+#include <criterion/parameterized.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "codes.h"
+#include "harness.h"
+
+#define D(name) IOMON_DOMAIN_##name
+#define O(name) IOMON_OP_##name
+
+/* Runs a scenario and checks what every record shares; then drops the
+ * START record, so that record i is the scenario's call i. */
+static void run_scenario(struct run *r, const char *prog, const char *scenario)
+{
+	char cmdline[4400];
+
+	run_traced(r, NONE, LIST(prog_path(prog), scratch_dir(), scenario), NONE);
+	cr_assert_eq(r->status, 0, "%s %s failed: %s", prog, scenario, r->err);
+	cr_assert_eq(r->bad_lines, 0, "%zu malformed lines in the trace", r->bad_lines);
+	for (size_t i = 0; i < r->nrecs; i++) {
+		cr_assert_eq(r->recs[i].pid, printed_pid(r), "record %zu has pid %d, not %d", i,
+			     r->recs[i].pid, printed_pid(r));
+		cr_assert_str_eq(r->recs[i].facility, "u", "default facility");
+	}
+	snprintf(cmdline, sizeof(cmdline), "%s %s %s", prog_path(prog), scratch_dir(), scenario);
+	expect_rec(r, 0, D(START_STOP), O(START), 0, -1, 0, cmdline, NULL);
+	cr_assert_gt(atoi(r->recs[0].s2), 1, "START's s2 is the parent pid: '%s'",
+		     r->recs[0].s2);
+	drop_first(r);
+}
+
+/* Criterion runs each test in a process of its own: parameters are copied
+ * by value, so they hold the name, not a pointer to it. */
+struct variant {
+	char prog[16];
+};
+
+static struct variant variants[] = { { "fileops" }, { "fileops64" } };
+
+ParameterizedTestParameters(file, basic)
+{
+	return cr_make_param_array(struct variant, variants, 2);
+}
+
+ParameterizedTest(struct variant *variant, file, basic, .fini = scratch_cleanup)
+{
+	struct run r;
+	const char *a = scratch_file("a.txt");
+
+	run_scenario(&r, variant->prog, "basic");
+	expect_rec(&r, 0, D(FILE_OPEN_CLOSE), O(OPEN), 0, 3, 0, a, "O_WRONLY|O_CREAT|O_TRUNC");
+	expect_rec(&r, 1, D(FILE_WRITE), O(WRITE), 0, 3, 6, a, "");
+	expect_rec(&r, 2, D(FILE_OPEN_CLOSE), O(CLOSE), 0, 3, 0, a, "");
+	expect_rec(&r, 3, D(FILE_OPEN_CLOSE), O(OPEN), 0, 3, 0, a, "O_RDONLY");
+	expect_rec(&r, 4, D(FILE_READ), O(READ), 0, 3, 6, a, "");
+	expect_rec(&r, 5, D(FILE_READ), O(READ), 0, 3, 0, a, "");
+	expect_rec(&r, 6, D(FILE_OPEN_CLOSE), O(CLOSE), 0, 3, 0, a, "");
+	expect_rec(&r, 7, D(FILE_OPEN_CLOSE), O(OPEN), ENOENT, -1, 0,
+		   scratch_file("missing.txt"), "O_RDONLY");
+	expect_rec(&r, 8, D(FILE_OPEN_CLOSE), O(CLOSE), EBADF, 3, 0, "", "");
+	cr_assert_eq(r.nrecs, 9, "%zu records, expected 9", r.nrecs);
+	run_free(&r);
+}
+
+ParameterizedTestParameters(file, stdio)
+{
+	return cr_make_param_array(struct variant, variants, 2);
+}
+
+ParameterizedTest(struct variant *variant, file, stdio, .fini = scratch_cleanup)
+{
+	struct run r;
+	const char *b = scratch_file("b.txt"), *c = scratch_file("c.txt");
+
+	run_scenario(&r, variant->prog, "stdio");
+	expect_rec(&r, 0, D(FILE_OPEN_CLOSE), O(OPEN), 0, 3, 0, b, "w");
+	expect_rec(&r, 1, D(FILE_WRITE), O(WRITE), 0, 3, 6, b, "");	/* fwrite */
+	expect_rec(&r, 2, D(FILE_WRITE), O(WRITE), 0, 3, 4, b, "");	/* fprintf */
+	expect_rec(&r, 3, D(SYNCS), O(FLUSH), 0, 3, 0, b, "");
+	expect_rec(&r, 4, D(FILE_OPEN_CLOSE), O(CLOSE), 0, 3, 0, b, "");
+	expect_rec(&r, 5, D(FILE_OPEN_CLOSE), O(OPEN), 0, 3, 0, b, "r");
+	expect_rec(&r, 6, D(FILE_READ), O(READ), 0, 3, 6, b, "");	/* fread */
+	expect_rec(&r, 7, D(FILE_READ), O(READ), 0, 3, 0, b, "");	/* fscanf */
+	expect_rec(&r, 8, D(FILE_READ), O(READ), 0, 3, 1, b, "");	/* fread, short */
+	expect_rec(&r, 9, D(FILE_OPEN_CLOSE), O(CLOSE), 0, 3, 0, b, "");
+	expect_rec(&r, 10, D(FILE_OPEN_CLOSE), O(OPEN), 0, 3, 0, b, "O_RDONLY");
+	expect_rec(&r, 11, D(FILE_OPEN_CLOSE), O(OPEN), 0, 3, 0, b, "r");	/* fdopen */
+	expect_rec(&r, 12, D(FILE_OPEN_CLOSE), O(OPEN), 0, 3, 0, c, "w");	/* freopen */
+	expect_rec(&r, 13, D(FILE_OPEN_CLOSE), O(CLOSE), 0, 3, 0, c, "");
+	expect_rec(&r, 14, D(FILE_OPEN_CLOSE), O(OPEN), ENOENT, -1, 0,
+		   scratch_file("missing.txt"), "r");
+	cr_assert_eq(r.nrecs, 15, "%zu records, expected 15", r.nrecs);
+	run_free(&r);
+}
+
+ParameterizedTestParameters(file, vectored)
+{
+	return cr_make_param_array(struct variant, variants, 2);
+}
+
+ParameterizedTest(struct variant *variant, file, vectored, .fini = scratch_cleanup)
+{
+	struct run r;
+	const char *v = scratch_file("v.bin");
+
+	run_scenario(&r, variant->prog, "vectored");
+	expect_rec(&r, 0, D(FILE_OPEN_CLOSE), O(OPEN), 0, 3, 0, v, "O_RDWR|O_CREAT|O_TRUNC");
+	expect_rec(&r, 1, D(FILE_WRITE), O(WRITE), 0, 3, 8, v, "");	/* writev */
+	expect_rec(&r, 2, D(FILE_WRITE), O(WRITE), 0, 3, 2, v, "");	/* pwrite */
+	expect_rec(&r, 3, D(FILE_WRITE), O(WRITE), 0, 3, 4, v, "");	/* pwritev */
+	expect_rec(&r, 4, D(FILE_READ), O(READ), 0, 3, 4, v, "");	/* pread */
+	expect_rec(&r, 5, D(FILE_READ), O(READ), 0, 3, 8, v, "");	/* readv */
+	expect_rec(&r, 6, D(FILE_READ), O(READ), 0, 3, 4, v, "");	/* preadv */
+	expect_rec(&r, 7, D(FILE_OPEN_CLOSE), O(CLOSE), 0, 3, 0, v, "");
+	cr_assert_eq(r.nrecs, 8, "%zu records, expected 8", r.nrecs);
+	run_free(&r);
+}
+
+Test(file, large_file_names, .fini = scratch_cleanup)
+{
+	struct run r;
+	const char *d = scratch_file("d.txt"), *e = scratch_file("e.txt");
+
+	run_scenario(&r, "fileops", "large");
+	expect_rec(&r, 0, D(FILE_OPEN_CLOSE), O(OPEN), 0, 3, 0, d, "O_WRONLY|O_CREAT|O_TRUNC");
+	expect_rec(&r, 1, D(FILE_WRITE), O(WRITE), 0, 3, 3, d, "");	/* pwrite64 */
+	expect_rec(&r, 2, D(FILE_OPEN_CLOSE), O(CLOSE), 0, 3, 0, d, "");
+	expect_rec(&r, 3, D(FILE_OPEN_CLOSE), O(OPEN), 0, 3, 0, e, "O_WRONLY|O_CREAT|O_TRUNC");
+	expect_rec(&r, 4, D(FILE_OPEN_CLOSE), O(CLOSE), 0, 3, 0, e, "");
+	expect_rec(&r, 5, D(FILE_OPEN_CLOSE), O(OPEN), 0, 3, 0, d, "O_RDONLY");	/* open64 */
+	expect_rec(&r, 6, D(FILE_READ), O(READ), 0, 3, 2, d, "");	/* pread64 */
+	expect_rec(&r, 7, D(FILE_OPEN_CLOSE), O(CLOSE), 0, 3, 0, d, "");
+	expect_rec(&r, 8, D(FILE_OPEN_CLOSE), O(OPEN), 0, 3, 0, scratch_dir(),
+		   "O_RDONLY|O_DIRECTORY");
+	/* openat: the path relative to the directory descriptor, made absolute. */
+	expect_rec(&r, 9, D(FILE_OPEN_CLOSE), O(OPEN), 0, 4, 0, d, "O_RDONLY");
+	expect_rec(&r, 10, D(FILE_OPEN_CLOSE), O(CLOSE), 0, 4, 0, d, "");
+	expect_rec(&r, 11, D(FILE_OPEN_CLOSE), O(OPEN), 0, 4, 0, e, "O_RDONLY");	/* openat64 */
+	expect_rec(&r, 12, D(FILE_OPEN_CLOSE), O(CLOSE), 0, 4, 0, e, "");
+	expect_rec(&r, 13, D(FILE_OPEN_CLOSE), O(CLOSE), 0, 3, 0, scratch_dir(), "");
+	expect_rec(&r, 14, D(FILE_OPEN_CLOSE), O(OPEN), 0, 3, 0, d, "r");	/* fopen64 */
+	expect_rec(&r, 15, D(FILE_OPEN_CLOSE), O(CLOSE), 0, 3, 0, d, "");
+	cr_assert_eq(r.nrecs, 16, "%zu records, expected 16", r.nrecs);
+	run_free(&r);
+}
+
+Test(file, fortified_entry_points, .fini = scratch_cleanup)
+{
+	struct run nm, r;
+	const char *f = scratch_file("f.txt");
+
+	/* The program really imports the checking forms. */
+	run_command(&nm, LIST("/usr/bin/nm", "-D", "--undefined-only", prog_path("chkcalls")),
+		    NONE);
+	cr_assert_eq(nm.status, 0, "nm failed: %s", nm.err);
+	for (const char *const *sym = LIST("__open_2", "__open64_2", "__openat_2", "__openat64_2",
+					   "__read_chk", "__pread_chk", "__pread64_chk",
+					   "__fread_chk", "__fprintf_chk", "__vfprintf_chk");
+	     *sym; sym++)
+		cr_assert(strstr(nm.out, *sym), "chkcalls does not call %s:\n%s", *sym, nm.out);
+	run_free(&nm);
+
+	run_traced(&r, NONE, LIST(prog_path("chkcalls"), scratch_dir()), NONE);
+	cr_assert_eq(r.status, 0, "chkcalls failed: %s", r.err);
+	expect_rec(&r, 0, D(START_STOP), O(START), 0, -1, 0, NULL, NULL);
+	drop_first(&r);
+	expect_rec(&r, 0, D(FILE_OPEN_CLOSE), O(OPEN), 0, 3, 0, f, "w");
+	expect_rec(&r, 1, D(FILE_WRITE), O(WRITE), 0, 3, 10, f, "");	/* __fprintf_chk */
+	expect_rec(&r, 2, D(FILE_WRITE), O(WRITE), 0, 3, 2, f, "");	/* __vfprintf_chk */
+	expect_rec(&r, 3, D(FILE_OPEN_CLOSE), O(CLOSE), 0, 3, 0, f, "");
+	expect_rec(&r, 4, D(FILE_OPEN_CLOSE), O(OPEN), 0, 3, 0, f, "O_RDONLY");	/* __open_2 */
+	expect_rec(&r, 5, D(FILE_READ), O(READ), 0, 3, 12, f, "");	/* __read_chk */
+	expect_rec(&r, 6, D(FILE_READ), O(READ), 0, 3, 4, f, "");	/* __pread_chk */
+	expect_rec(&r, 7, D(FILE_READ), O(READ), 0, 3, 2, f, "");	/* __pread64_chk */
+	expect_rec(&r, 8, D(FILE_OPEN_CLOSE), O(CLOSE), 0, 3, 0, f, "");
+	expect_rec(&r, 9, D(FILE_OPEN_CLOSE), O(OPEN), 0, 3, 0, f, "O_RDONLY");	/* __open64_2 */
+	expect_rec(&r, 10, D(FILE_OPEN_CLOSE), O(CLOSE), 0, 3, 0, f, "");
+	expect_rec(&r, 11, D(FILE_OPEN_CLOSE), O(OPEN), 0, 3, 0, scratch_dir(),
+		   "O_RDONLY|O_DIRECTORY");
+	expect_rec(&r, 12, D(FILE_OPEN_CLOSE), O(OPEN), 0, 4, 0, f, "O_RDONLY");	/* __openat_2 */
+	expect_rec(&r, 13, D(FILE_OPEN_CLOSE), O(CLOSE), 0, 4, 0, f, "");
+	expect_rec(&r, 14, D(FILE_OPEN_CLOSE), O(OPEN), 0, 4, 0, f, "O_RDONLY");	/* __openat64_2 */
+	expect_rec(&r, 15, D(FILE_OPEN_CLOSE), O(CLOSE), 0, 4, 0, f, "");
+	expect_rec(&r, 16, D(FILE_OPEN_CLOSE), O(CLOSE), 0, 3, 0, scratch_dir(), "");
+	expect_rec(&r, 17, D(FILE_OPEN_CLOSE), O(OPEN), 0, 3, 0, f, "r");
+	expect_rec(&r, 18, D(FILE_READ), O(READ), 0, 3, 12, f, "");	/* __fread_chk */
+	expect_rec(&r, 19, D(FILE_OPEN_CLOSE), O(CLOSE), 0, 3, 0, f, "");
+	cr_assert_eq(r.nrecs, 20, "%zu records, expected 20", r.nrecs);
+	run_free(&r);
+}
+
+Test(file, relative_paths_are_recorded_absolute, .fini = scratch_cleanup)
+{
+	struct run r;
+	char script[4400];
+
+	/* fileops opens "./a.txt" from inside the scratch directory. */
+	snprintf(script, sizeof(script), "cd '%s' && exec '%s' . basic", scratch_dir(),
+		 prog_path("fileops"));
+	run_traced(&r, NONE, LIST("/bin/sh", "-c", script), NONE);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	size_t opens = 0;
+	for (size_t i = 0; i < r.nrecs; i++) {
+		if (r.recs[i].op != O(OPEN) || r.recs[i].err)
+			continue;
+		cr_assert_str_eq(r.recs[i].s1, scratch_file("a.txt"));
+		opens++;
+	}
+	cr_assert_eq(opens, 2, "the two opens of ./a.txt: %zu", opens);
+	run_free(&r);
+}

@@ -1,0 +1,376 @@
+/*
+ * The iomon command, end to end: options, exit status, signals, the
+ * embedded collector, START_ON_OPEN, and the library without a collector.
+ */
+#include <arpa/inet.h>
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "codes.h"
+#include "harness.h"
+
+#define D(name) IOMON_DOMAIN_##name
+#define O(name) IOMON_OP_##name
+
+TestSuite(launcher, .fini = scratch_cleanup, .timeout = 60);
+
+Test(launcher, exit_status_is_the_commands)
+{
+	struct run r;
+
+	run_command(&r, LIST(launcher_path(), "--", "/bin/sh", "-c", "exit 3"), NONE);
+	cr_assert_eq(r.status, 3, "status %d: %s", r.status, r.err);
+	run_free(&r);
+	run_command(&r, LIST(launcher_path(), "/bin/sh", "-c", "kill -KILL $$"), NONE);
+	cr_assert_eq(r.status, 128 + 9, "status %d: %s", r.status, r.err);
+	run_free(&r);
+}
+
+Test(launcher, forwards_signals_to_the_command)
+{
+	struct run r;
+
+	/* The shell signals its parent, iomon, which must pass SIGTERM on. */
+	run_command(&r, LIST(launcher_path(), "--", "/bin/sh", "-c",
+			     "trap 'echo got TERM; exit 7' TERM; kill -TERM $PPID; "
+			     "i=0; while [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done; exit 1"),
+		    NONE);
+	cr_assert_eq(r.status, 7, "status %d: %s", r.status, r.err);
+	cr_assert_str_eq(r.out, "got TERM\n");
+	run_free(&r);
+}
+
+Test(launcher, bad_arguments_exit_2)
+{
+	const char *const *cases[] = {
+		LIST("-f", "", "--", "/bin/true"),
+		LIST("-f", "a,b", "--", "/bin/true"),
+		LIST("-p", "0", "--", "/bin/true"),
+		LIST("-p", "65536", "--", "/bin/true"),
+		LIST("-p", "http", "--", "/bin/true"),
+		LIST("-s", "", "--", "/bin/true"),
+		LIST("--no-such-option", "/bin/true"),
+		LIST("-f", "abcd"),
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *argv[16] = { launcher_path() };
+		size_t n = 1;
+		for (const char *const *a = cases[i]; *a; a++)
+			argv[n++] = *a;
+		struct run r;
+		run_command(&r, argv, NONE);
+		cr_assert_eq(r.status, 2, "case %zu: status %d", i, r.status);
+		cr_assert(strstr(r.err, "iomon"), "case %zu: no message: '%s'", i, r.err);
+		run_free(&r);
+	}
+}
+
+Test(launcher, help_and_version)
+{
+	struct run r;
+
+	run_command(&r, LIST(launcher_path(), "--help"), NONE);
+	cr_assert_eq(r.status, 0);
+	cr_assert(strstr(r.out, "--start-on-open"), "help: %s", r.out);
+	run_free(&r);
+	run_command(&r, LIST(launcher_path(), "-V"), NONE);
+	cr_assert_eq(r.status, 0);
+	cr_assert(strncmp(r.out, "iomon ", 6) == 0, "version: %s", r.out);
+	run_free(&r);
+}
+
+Test(launcher, facility_is_cut_to_four_with_a_warning)
+{
+	struct run r;
+
+	run_traced(&r, LIST("-f", "abcdef"), LIST(prog_path("fileops"), scratch_dir(), "basic"),
+		   NONE);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert(strstr(r.err, "abcd"), "no warning: '%s'", r.err);
+	cr_assert_eq(r.nrecs, 10, "START and 9 calls, not %zu records", r.nrecs);
+	for (size_t i = 0; i < r.nrecs; i++)
+		cr_assert_str_eq(r.recs[i].facility, "abcd");
+	run_free(&r);
+}
+
+Test(launcher, start_on_open_skips_everything_before_the_matching_open)
+{
+	struct run r;
+
+	run_traced(&r, LIST("-s", "c.txt"), LIST(prog_path("fileops"), scratch_dir(), "stdio"),
+		   NONE);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	/* freopen(c.txt) is the first record, before even START; fclose and the
+	 * failed fopen follow. */
+	expect_rec(&r, 0, D(FILE_OPEN_CLOSE), O(OPEN), 0, 3, 0, scratch_file("c.txt"), "w");
+	expect_rec(&r, 1, D(FILE_OPEN_CLOSE), O(CLOSE), 0, 3, 0, scratch_file("c.txt"), "");
+	expect_rec(&r, 2, D(FILE_OPEN_CLOSE), O(OPEN), ENOENT, -1, 0, NULL, "r");
+	cr_assert_eq(r.nrecs, 3, "%zu records", r.nrecs);
+	run_free(&r);
+}
+
+Test(launcher, records_go_to_stderr_by_default)
+{
+	struct run r;
+
+	run_command(&r, LIST(launcher_path(), "--", prog_path("fileops"), scratch_dir(), "basic"),
+		    NONE);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	parse_trace(&r, r.err, strlen(r.err));
+	cr_assert_eq(r.nrecs, 10, "stderr: %s", r.err);
+	cr_assert_eq(r.bad_lines, 0);
+	/* The program's own stdout is untouched: just its pid. */
+	char expected[32];
+	snprintf(expected, sizeof(expected), "%d\n", r.recs[0].pid);
+	cr_assert_str_eq(r.out, expected);
+	run_free(&r);
+}
+
+Test(launcher, appends_to_an_existing_ld_preload)
+{
+	struct run r;
+	const char *other = "/lib/x86_64-linux-gnu/libm.so.6";
+	char env[256], expected[4200];
+
+	snprintf(env, sizeof(env), "LD_PRELOAD=%s", other);
+	run_command(&r, LIST(launcher_path(), "--", "/bin/sh", "-c", "printf %s \"$LD_PRELOAD\""),
+		    LIST(env));
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	snprintf(expected, sizeof(expected), "%s:%s", other, library_path());
+	cr_assert_str_eq(r.out, expected);
+	run_free(&r);
+}
+
+Test(launcher, drains_orphaned_descendants)
+{
+	struct run r;
+	char script[4400];
+
+	/* The shell exits at once; its background child records later. */
+	snprintf(script, sizeof(script), "(sleep 0.5; exec '%s' '%s' basic) >/dev/null &",
+		 prog_path("fileops"), scratch_dir());
+	run_traced(&r, NONE, LIST("/bin/sh", "-c", script), NONE);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	size_t on_a = 0;
+	for (size_t i = 0; i < r.nrecs; i++)
+		on_a += strcmp(r.recs[i].s1, scratch_file("a.txt")) == 0;
+	cr_assert_eq(on_a, 7, "%zu records of a.txt, expected 7 (of %zu)", on_a, r.nrecs);
+	run_free(&r);
+}
+
+Test(launcher, records_survive_exec_and__exit)
+{
+	struct run r;
+	const char *l = scratch_file("l.txt");
+
+	run_traced(&r, NONE, LIST(prog_path("fileops"), scratch_dir(), "lifecycle"), NONE);
+	cr_assert_eq(r.status, 5, "status %d: %s", r.status, r.err);
+	expect_rec(&r, 0, D(START_STOP), O(START), 0, -1, 0, NULL, NULL);
+	expect_rec(&r, 1, D(FILE_OPEN_CLOSE), O(OPEN), 0, 3, 0, l, NULL);
+	expect_rec(&r, 2, D(FILE_WRITE), O(WRITE), 0, 3, 4, l, "");
+	expect_rec(&r, 3, D(FILE_OPEN_CLOSE), O(CLOSE), 0, 3, 0, l, "");
+	expect_rec(&r, 4, D(PROCESSES), O(EXEC), ENOENT, -1, 0, "/nonexistent/iomon-test", "");
+	expect_rec(&r, 5, D(SYNCS), O(FLUSH), 0, 1, 0, NULL, "");
+	expect_rec(&r, 6, D(PROCESSES), O(EXIT), 0, -1, 0, "", "5");
+	cr_assert_eq(r.nrecs, 7, "%zu records", r.nrecs);
+	run_free(&r);
+}
+
+Test(launcher, a_successful_exec_starts_the_new_image)
+{
+	struct run r;
+	char script[4400];
+	const char *x = scratch_file("x.txt");
+
+	/* dash writes, then becomes cat; dash leaves by exec, cat by exit. */
+	snprintf(script, sizeof(script), "echo hi > '%s'; exec /bin/cat '%s'", x, x);
+	run_traced(&r, NONE, LIST("/bin/sh", "-c", script), NONE);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_str_eq(r.out, "hi\n");
+	size_t starts = 0, writes = 0, reads = 0;
+	for (size_t i = 0; i < r.nrecs; i++) {
+		const struct rec *rec = &r.recs[i];
+		cr_assert_eq(rec->pid, r.recs[0].pid, "one process: exec keeps the pid");
+		starts += rec->op == O(START);
+		writes += rec->op == O(WRITE) && strcmp(rec->s1, x) == 0 ? rec->bytes : 0;
+		reads += rec->op == O(READ) && strcmp(rec->s1, x) == 0 ? rec->bytes : 0;
+	}
+	cr_assert_eq(starts, 2, "START of sh and of cat: %zu", starts);
+	cr_assert_eq(writes, 3, "sh wrote 3 bytes to x.txt: %zu", writes);
+	cr_assert_eq(reads, 3, "cat read 3 bytes of x.txt: %zu", reads);
+	cr_assert(strncmp(r.recs[0].s1, "/bin/sh -c echo hi > ", 21) == 0,
+		  "START's s1 is sh's command line: %s", r.recs[0].s1);
+	run_free(&r);
+}
+
+Test(launcher, runs_the_python_example)
+{
+	struct run r;
+
+	run_traced(&r, LIST("-f", "abcd", "-s", "hello_world.txt"),
+		   LIST("/usr/bin/python3", source_path("examples/hello_world.py")), NONE);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert(strstr(r.out, "read 3 lines"), "output: %s", r.out);
+	cr_assert_gt(r.nrecs, 4);
+	const struct rec *first = &r.recs[0];
+	cr_assert_eq(first->domain, D(FILE_OPEN_CLOSE));
+	cr_assert_eq(first->op, O(OPEN));
+	size_t n = strlen(first->s1);
+	cr_assert(n > 16 && strcmp(first->s1 + n - 16, "/hello_world.txt") == 0,
+		  "first record: %s", first->s1);
+	cr_assert(strstr(first->s2, "O_WRONLY|O_CREAT|O_TRUNC"), "flags: %s", first->s2);
+	uint64_t written = 0, read = 0;
+	for (size_t i = 0; i < r.nrecs; i++) {
+		cr_assert_str_eq(r.recs[i].facility, "abcd");
+		if (strcmp(r.recs[i].s1, first->s1) == 0) {
+			written += r.recs[i].op == O(WRITE) ? r.recs[i].bytes : 0;
+			read += r.recs[i].op == O(READ) ? r.recs[i].bytes : 0;
+		}
+	}
+	cr_assert_eq(written, 39, "bytes written to hello_world.txt: %llu",
+		     (unsigned long long)written);
+	cr_assert_eq(read, 39, "bytes read from hello_world.txt: %llu", (unsigned long long)read);
+	run_free(&r);
+}
+
+/* A port on which nothing listens: bound, so nobody else takes it. */
+static int unused_port(int *holder)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(a);
+
+	*holder = socket(AF_INET, SOCK_STREAM, 0);
+	cr_assert(*holder >= 0 && bind(*holder, (struct sockaddr *)&a, sizeof(a)) == 0 &&
+		  getsockname(*holder, (struct sockaddr *)&a, &len) == 0);
+	return ntohs(a.sin_port);
+}
+
+Test(launcher, without_a_collector_the_program_is_unchanged)
+{
+	struct run bare, traced;
+	char preload[4200], port[32];
+	int holder;
+
+	snprintf(preload, sizeof(preload), "LD_PRELOAD=%s", library_path());
+	snprintf(port, sizeof(port), "IOMON_PORT=%d", unused_port(&holder));
+	for (const char *const *scenario = LIST("basic", "stdio", "vectored"); *scenario;
+	     scenario++) {
+		run_command(&bare, LIST(prog_path("fileops"), scratch_dir(), *scenario), NONE);
+		run_command(&traced, LIST(prog_path("fileops"), scratch_dir(), *scenario),
+			    LIST(preload, port));
+		cr_assert_eq(traced.status, bare.status, "%s: status %d, bare %d", *scenario,
+			     traced.status, bare.status);
+		cr_assert_str_eq(traced.err, "", "%s wrote to stderr: %s", *scenario, traced.err);
+		/* Same output but the pid on the first line. */
+		cr_assert_str_eq(strchr(traced.out, '\n'), strchr(bare.out, '\n'));
+		run_free(&bare);
+		run_free(&traced);
+	}
+	close(holder);
+}
+
+/* A collector of the test's own, for -p. */
+struct listener {
+	int fd;
+	int port;
+	char *data;
+	size_t len;
+	volatile int stop;
+	pthread_t thread;
+};
+
+static void *listen_main(void *arg)
+{
+	struct listener *l = arg;
+	struct pollfd fds[64];
+	nfds_t n = 1;
+
+	fds[0] = (struct pollfd){ l->fd, POLLIN, 0 };
+	while (!l->stop || n > 1) {
+		if (poll(fds, n, 100) <= 0)
+			continue;
+		if (fds[0].revents & POLLIN && n < 64)
+			fds[n++] = (struct pollfd){ accept(l->fd, NULL, NULL), POLLIN, 0 };
+		for (nfds_t i = 1; i < n; i++) {
+			if (!fds[i].revents)
+				continue;
+			char buf[65536];
+			ssize_t got = read(fds[i].fd, buf, sizeof(buf));
+			if (got <= 0) {
+				close(fds[i].fd);
+				fds[i--] = fds[--n];
+				continue;
+			}
+			l->data = realloc(l->data, l->len + (size_t)got);
+			memcpy(l->data + l->len, buf, (size_t)got);
+			l->len += (size_t)got;
+		}
+	}
+	return NULL;
+}
+
+Test(launcher, sends_to_a_running_collector_with_port)
+{
+	struct listener l = { 0 };
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t alen = sizeof(a);
+	char port[16];
+	struct run r;
+
+	l.fd = socket(AF_INET, SOCK_STREAM, 0);
+	cr_assert(bind(l.fd, (struct sockaddr *)&a, sizeof(a)) == 0 && listen(l.fd, 16) == 0 &&
+		  getsockname(l.fd, (struct sockaddr *)&a, &alen) == 0);
+	snprintf(port, sizeof(port), "%d", ntohs(a.sin_port));
+	pthread_create(&l.thread, NULL, listen_main, &l);
+	run_command(&r, LIST(launcher_path(), "-f", "ext", "-p", port, "--", prog_path("fileops"),
+			     scratch_dir(), "basic"),
+		    NONE);
+	l.stop = 1;
+	pthread_join(l.thread, NULL);
+	close(l.fd);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	parse_trace(&r, l.data, l.len);
+	cr_assert_eq(r.nrecs, 10, "received %zu records", r.nrecs);
+	cr_assert_str_eq(r.recs[0].facility, "ext");
+	free(l.data);
+	run_free(&r);
+}
+
+Test(launcher, installed_iomon_finds_its_installed_library, .timeout = 120)
+{
+	struct run r;
+	char bin[4200], lib[4200], man[4200];
+
+	/* A real `meson install`, into a scratch DESTDIR. */
+	run_command(&r, LIST("/usr/bin/env", "meson", "install", "-C", getenv("BUILDDIR"),
+			     "--no-rebuild", "--quiet", "--destdir", scratch_dir()),
+		    NONE);
+	cr_assert_eq(r.status, 0, "meson install: %s%s", r.out, r.err);
+	run_free(&r);
+	snprintf(bin, sizeof(bin), "%s%s", scratch_dir(), getenv("INSTALLED_IOMON"));
+	snprintf(lib, sizeof(lib), "%s%s", scratch_dir(), getenv("INSTALLED_LIB"));
+	snprintf(man, sizeof(man), "%s%s", scratch_dir(), getenv("INSTALLED_MAN"));
+	cr_assert(access(man, R_OK) == 0, "no man page at %s", man);
+
+	run_command(&r, LIST(bin, "--", "/bin/sh", "-c", "printf %s \"$LD_PRELOAD\""), NONE);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_str_eq(r.out, lib);
+	run_free(&r);
+
+	/* And that library records. */
+	const char *trace = scratch_file("installed.csv");
+	run_command(&r, LIST(bin, "-o", trace, "--", prog_path("fileops"), scratch_dir(), "basic"),
+		    NONE);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	read_trace(&r, trace);
+	cr_assert_eq(r.nrecs, 10, "%zu records", r.nrecs);
+	run_free(&r);
+}
