@@ -9,20 +9,13 @@
 	{ #NAME, TABLE, IOMON_DOMAIN_##DOMAIN, IOMON_OP_##OP, #PARAMS },
 #define IOMON_WRAP_EXEC(NAME, PARAMS, ARGS, DOMAIN, OP, ...) \
 	{ #NAME, TABLE, IOMON_DOMAIN_##DOMAIN, IOMON_OP_##OP, #PARAMS },
+#define IOMON_WRAP_VOID(NAME, PARAMS, ARGS, DOMAIN, OP, ...) \
+	{ #NAME, TABLE, IOMON_DOMAIN_##DOMAIN, IOMON_OP_##OP, #PARAMS },
 #define IOMON_HANDWRITTEN(NAME, DOMAIN, OP) \
 	{ #NAME, TABLE, IOMON_DOMAIN_##DOMAIN, IOMON_OP_##OP, "(...)" },
 
 const struct iomon_catalog_entry iomon_catalog[] = {
-#ifdef IOMON_WITH_FILE
-#define TABLE "file"
-#include "file.def"
-#undef TABLE
-#endif
-#ifdef IOMON_WITH_PROCESS
-#define TABLE "process"
-#include "process.def"
-#undef TABLE
-#endif
+#include "catalog_tables.h"
 };
 
 const size_t iomon_catalog_size = sizeof(iomon_catalog) / sizeof(iomon_catalog[0]);

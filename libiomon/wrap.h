@@ -22,12 +22,13 @@
  *           ISEOF (ret == EOF), and for stdio, where a short result may be
  *           the end of the file: SHORT(n, stream) (fewer than n items),
  *           NULLERR(stream) and EOFERR(stream), each only with ferror();
- *           ERRNO_RET: the error number is the result itself (posix_spawn)
+ *           ERRNO_RET: the error number is the result itself (posix_spawn);
+ *           NULL_ERRNO_SET: NULL and errno changed by the call (readdir)
  *   FD      the fd of the record: ARG(x), RET, FILE(stream) or RET_FILE
- *           (fileno of the stream argument or result), DIR(d) (dirfd of a
- *           DIR *), NONE
+ *           (fileno of the stream argument or result), DIR(d) or RET_DIR
+ *           (dirfd of the DIR * argument or result), NONE
  *   BYTES   bytes transferred: RET, ITEMS(size) (ret items of size),
- *           ARG(n) (n, on success), NONE
+ *           ARG(n) (n, on success), STRLEN(s) (strlen(s), on success), NONE
  *   S1, S2  the strings: PATH(p) (a path; a relative one is recorded as the
  *           absolute path it names), AT_PATH(dirfd, p) (the same, relative
  *           to dirfd), MODE(m) (a C string as is), FD_PATH (what the fd
@@ -52,8 +53,10 @@
 #ifndef IOMON_WRAP_H
 #define IOMON_WRAP_H
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "iomon.h"
 
@@ -95,6 +98,8 @@ static inline int iomon_fileno(FILE *stream)
 #define IOMON_FAIL_NULLERR(stream) (ret == NULL && ferror(stream))
 #define IOMON_FAIL_EOFERR(stream) (ret == EOF && ferror(stream))
 #define IOMON_FAIL_ERRNO_RET (ret != 0)
+/* readdir() and its kind: NULL is the end, or a failure if errno changed. */
+#define IOMON_FAIL_NULL_ERRNO_SET (ret == NULL && saved_errno != errno_before)
 
 /* The errno each FAIL rule records: errno, but for ERRNO_RET. */
 #define IOMON_ERRNO_NEG1 saved_errno
@@ -105,6 +110,7 @@ static inline int iomon_fileno(FILE *stream)
 #define IOMON_ERRNO_NULLERR(stream) saved_errno
 #define IOMON_ERRNO_EOFERR(stream) saved_errno
 #define IOMON_ERRNO_ERRNO_RET ((int)ret)
+#define IOMON_ERRNO_NULL_ERRNO_SET saved_errno
 
 /* FD rules: one part before the real call, one after. */
 #define IOMON_FD_BEFORE_ARG(x) call.rec.fd = (x)
@@ -117,6 +123,8 @@ static inline int iomon_fileno(FILE *stream)
 #define IOMON_FD_AFTER_RET_FILE call.rec.fd = iomon_fileno(ret)
 #define IOMON_FD_BEFORE_DIR(d) call.rec.fd = (d) ? dirfd(d) : -1
 #define IOMON_FD_AFTER_DIR(d) (void)0
+#define IOMON_FD_BEFORE_RET_DIR (void)0
+#define IOMON_FD_AFTER_RET_DIR call.rec.fd = ret ? dirfd(ret) : -1
 #define IOMON_FD_BEFORE_NONE (void)0
 #define IOMON_FD_AFTER_NONE (void)0
 
@@ -124,6 +132,7 @@ static inline int iomon_fileno(FILE *stream)
 #define IOMON_BYTES_RET (failed || ret < 0 ? 0 : (uint64_t)ret)
 #define IOMON_BYTES_ITEMS(size) ((uint64_t)ret * (uint64_t)(size))
 #define IOMON_BYTES_ARG(n) (failed ? 0 : (uint64_t)(n))
+#define IOMON_BYTES_STRLEN(str) (failed || !(str) ? 0 : (uint64_t)strlen(str))
 #define IOMON_BYTES_NONE 0
 
 /* S1 and S2 rules */
@@ -205,9 +214,11 @@ static inline int iomon_fileno(FILE *stream)
 		IOMON_FD_BEFORE_##FD;                                                   \
 		IOMON_EFFECT_BEFORE_##EFFECT;                                           \
 		call.t0 = record ? iomon_clock_ns() : 0;                                \
+		int errno_before = errno;                                               \
 		RET ret = real ARGS;                                                    \
 		int saved_errno = errno;                                                \
 		bool failed = IOMON_FAIL_##FAIL;                                        \
+		(void)errno_before;                                                     \
 		IOMON_FD_AFTER_##FD;                                                    \
 		call.rec.s1 = IOMON_STR_##S1;                                           \
 		if (record) {                                                           \
