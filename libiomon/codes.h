@@ -87,7 +87,11 @@
 	X(HTTP_RESP_FINI_RECV, 54) \
 	X(DROPPED, 55) \
 	X(EXEC, 56) \
-	X(EXIT, 57)
+	X(EXIT, 57) \
+	X(PIPE, 58) \
+	X(KILL, 59) \
+	X(SHUTDOWN, 60) \
+	X(SPAWN, 61)
 
 #define IOMON_ENUM_DOMAIN(name, num) IOMON_DOMAIN_##name = num,
 #define IOMON_ENUM_OP(name, num) IOMON_OP_##name = num,
