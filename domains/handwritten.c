@@ -1,13 +1,17 @@
 /*
- * The entry points that cannot be a table row, because they are variadic.
+ * The entry points that cannot be a table row.
  *
- * Each one only unpacks its arguments and calls a wrapper generated from a
- * row (IOMON_WRAP_AS, or an ordinary row such as vfprintf), so the record
- * is made by the same template as every other.
+ * The variadic ones only unpack their arguments and call a wrapper generated
+ * from a row (IOMON_WRAP_AS, or an ordinary row such as vfprintf), so the
+ * record is made by the same template as every other.  vfork() cannot be C
+ * at all: its child runs on the parent's stack.
  */
 #include <fcntl.h>
 #include <stdarg.h>
 #include <alloca.h>
+#include <spawn.h>
+#include <errno.h>
+#include <sys/syscall.h>
 #include <stdio.h>
 #include <unistd.h>
 
@@ -20,12 +24,14 @@
 #undef IOMON_WRAP_NORETURN
 #undef IOMON_WRAP_EXEC
 #undef IOMON_WRAP_VOID
+#undef IOMON_WRAP_VOID_EFFECT
 #define IOMON_WRAP(RET, NAME, PARAMS, ...) IOMON_DECLARE(RET, NAME, PARAMS);
 #define IOMON_WRAP_AS(RET, NAME, WRAPPER, PARAMS, ...) RET WRAPPER PARAMS;
 #define IOMON_HANDWRITTEN(...)
 #define IOMON_WRAP_NORETURN(...)
 #define IOMON_WRAP_EXEC(NAME, PARAMS, ...) IOMON_DECLARE(int, NAME, PARAMS);
 #define IOMON_WRAP_VOID(NAME, PARAMS, ...) IOMON_DECLARE(void, NAME, PARAMS);
+#define IOMON_WRAP_VOID_EFFECT(NAME, PARAMS, ...) IOMON_DECLARE(void, NAME, PARAMS);
 
 #ifdef IOMON_WITH_FILE
 #include "file.def"
@@ -159,3 +165,91 @@ int IOMON_WRAPPER(execle)(const char *path, const char *arg, ...)
 	return IOMON_WRAPPER(execve)(path, argv, envp);
 }
 #endif /* IOMON_WITH_PROCESS */
+
+#ifdef IOMON_WITH_FD
+#include "fd.def"
+
+IOMON_DECLARE(int, fcntl, (int fd, int cmd, ...));
+IOMON_DECLARE(int, fcntl64, (int fd, int cmd, ...));
+
+/* The third argument, when there is one, is an int or a pointer; glibc
+ * itself reads it as a pointer, which carries either on this ABI. */
+#define FCNTL_ARG(cmd)                         \
+	({                                     \
+		va_list ap;                    \
+		va_start(ap, cmd);             \
+		void *arg_ = va_arg(ap, void *); \
+		va_end(ap);                    \
+		arg_;                          \
+	})
+
+int IOMON_WRAPPER(fcntl)(int fd, int cmd, ...)
+{
+	return iomon_fcntl(fd, cmd, FCNTL_ARG(cmd));
+}
+
+int IOMON_WRAPPER(fcntl64)(int fd, int cmd, ...)
+{
+	return iomon_fcntl64(fd, cmd, FCNTL_ARG(cmd));
+}
+#endif /* IOMON_WITH_FD */
+
+#if defined(IOMON_WITH_PROCESS) && defined(__x86_64__)
+/*
+ * vfork(): the child borrows the parent's memory and stack until it execs
+ * or exits, so it must not touch the library's buffers, and nothing may be
+ * left on the stack across the system call.  As glibc's own vfork does, the
+ * return address is kept in a register (each process has its own) while
+ * the kernel makes the child.  The child inherits this thread's iomon_busy,
+ * raised by vfork_begin, so every wrapper it calls only passes through;
+ * the parent, once resumed, lowers it again and records the call.
+ */
+__attribute__((visibility("hidden"))) void iomon_vfork_begin(void);
+__attribute__((visibility("hidden"))) long iomon_vfork_end(long result);
+
+static IOMON_TLS uint64_t vfork_t0;
+
+void iomon_vfork_begin(void)
+{
+	iomon_busy++;
+	vfork_t0 = iomon_clock_ns();
+}
+
+long iomon_vfork_end(long result)
+{
+	int err = result < 0 ? (int)-result : 0;
+
+	iomon_busy--;
+	if (iomon_on() && iomon_wants(IOMON_DOMAIN_PROCESSES)) {
+		struct iomon_call call = IOMON_CALL_INIT(PROCESSES, FORK);
+		call.t0 = vfork_t0;
+		call.rec.s2 = iomon_str_c(err ? "" : iomon_int_str(result, call.s2buf));
+		iomon_call_end(&call, err);
+	}
+	if (err) {
+		errno = err;
+		return -1;
+	}
+	return result;
+}
+
+__asm__(".text\n"
+	".globl vfork\n"
+	".type vfork, @function\n"
+	"vfork:\n"
+	"	sub $8, %rsp\n"			/* align the stack for the call */
+	"	call iomon_vfork_begin\n"
+	"	add $8, %rsp\n"
+	"	pop %rdi\n"			/* the return address, in a register */
+	"	mov $" IOMON_STRINGIFY(SYS_vfork) ", %eax\n"
+	"	syscall\n"
+	"	push %rdi\n"
+	"	test %rax, %rax\n"
+	"	jz 1f\n"				/* the child returns as it is */
+	"	mov %rax, %rdi\n"			/* the parent, or a failure */
+	"	sub $8, %rsp\n"
+	"	call iomon_vfork_end\n"
+	"	add $8, %rsp\n"
+	"1:	ret\n"
+	".size vfork, .-vfork\n");
+#endif

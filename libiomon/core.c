@@ -8,8 +8,6 @@
  */
 #include <dlfcn.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <sys/syscall.h>
 #include <pthread.h>
 #include <string.h>
 #include <unistd.h>
@@ -26,6 +24,8 @@ struct iomon_config iomon_config;
 static pid_t my_pid;
 static _Atomic bool paused;
 static _Atomic bool exiting;
+/* Inside fork()'s child handler: no thread may be started there. */
+static bool in_fork_child;
 
 extern const struct iomon_row __start_iomon_rows[] __attribute__((visibility("hidden")));
 extern const struct iomon_row __stop_iomon_rows[] __attribute__((visibility("hidden")));
@@ -94,7 +94,8 @@ static void emit(struct iomon_record *rec)
 
 	if (IOMON_UNLIKELY(!r))
 		return;
-	iomon_sender_ensure();
+	if (!in_fork_child)
+		iomon_sender_ensure();
 	size_t need = IOMON_HEAD_MAX + str_bound(rec->s1) + str_bound(rec->s2) + 2;
 	char *p = iomon_ring_reserve(r, need);
 	if (!p)
@@ -149,48 +150,14 @@ void iomon_call_end(struct iomon_call *call, int err)
 	iomon_busy--;
 }
 
-/* The command line, arguments joined by spaces, read at start-up, while the
- * process is still single-threaded: the descriptor it takes for a moment
- * cannot be one the program expects to get. */
-static size_t read_cmdline(char *buf, size_t size)
-{
-	int fd = (int)syscall(SYS_openat, AT_FDCWD, "/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
-	long n = 0;
-
-	if (fd < 0)
-		return 0;
-	n = syscall(SYS_read, fd, buf, size);
-	syscall(SYS_close, fd);
-	if (n <= 0)
-		return 0;
-	while (n > 0 && buf[n - 1] == '\0')
-		n--;
-	for (long i = 0; i < n; i++)
-		if (buf[i] == '\0')
-			buf[i] = ' ';
-	return (size_t)n;
-}
-
-/* START: this process began (or an exec made it a new program). */
-static void record_start(void)
-{
-	char cmdline[IOMON_STRING_MAX];
-	struct iomon_call call = {
-		.rec = { .domain = IOMON_DOMAIN_START_STOP, .op = IOMON_OP_START, .fd = -1 },
-	};
-
-	call.rec.s1 = (struct iomon_str){ .ptr = cmdline,
-					  .len = (uint32_t)read_cmdline(cmdline, sizeof(cmdline)) };
-	call.rec.s2 = iomon_str_c(iomon_int_str(getppid(), call.s2buf));
-	call.t0 = iomon_clock_ns();
-	iomon_call_end(&call, 0);
-}
-
 static void atfork_child(void)
 {
 	my_pid = getpid();
 	iomon_ring_atfork_child();
 	iomon_sender_atfork_child();
+	in_fork_child = true;
+	iomon_lifecycle_start();
+	in_fork_child = false;
 }
 
 __attribute__((constructor)) static void iomon_init(void)
@@ -211,12 +178,13 @@ __attribute__((constructor)) static void iomon_init(void)
 		atomic_store(&iomon_mask, iomon_config.domains);
 	}
 	iomon_busy--;
-	if (iomon_wants(IOMON_DOMAIN_START_STOP))
-		record_start();
+	iomon_lifecycle_start();
 }
 
 __attribute__((destructor)) static void iomon_fini(void)
 {
 	atomic_store(&exiting, true);
+	if (iomon_on())
+		iomon_stop();
 	iomon_flush();
 }

@@ -25,6 +25,9 @@ void iomon_config_load(struct iomon_config *cfg);
 /* The collector is gone for good: every wrapper passes straight through. */
 void iomon_turn_off(void);
 
+/* START: the library starts in this process (start-up, fork child). */
+void iomon_lifecycle_start(void);
+
 /* Fills the timestamp and pid of a record the library makes itself. */
 void iomon_stamp(struct iomon_record *rec);
 char *iomon_put_own_record(char *dst, const struct iomon_record *rec);

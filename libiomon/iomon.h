@@ -117,4 +117,9 @@ char *iomon_fd_put(char *dst, int fd);
 /* Sends everything buffered by every thread, now (exec, _exit, exit). */
 void iomon_flush(void);
 
+/* The process is ending with this status (exit, _exit, main's return). */
+void iomon_note_exit_status(int status);
+/* Records STOP (once), with the status noted and the process's lifetime. */
+void iomon_stop(void);
+
 #endif

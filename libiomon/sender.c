@@ -51,9 +51,20 @@ static long futex(_Atomic uint32_t *word, int op, uint32_t val, const struct tim
 	return syscall(SYS_futex, word, op, val, timeout, NULL, 0);
 }
 
+/* The program may have closed our descriptor, or put a file of its own on
+ * its number (dup2, or an open after a close). */
+static bool socket_still_ours(void)
+{
+	struct stat st;
+
+	return sock >= 0 && syscall(SYS_fstat, sock, &st) == 0 && st.st_dev == sock_dev &&
+	       st.st_ino == sock_ino;
+}
+
+/* Never closes a descriptor that is no longer ours. */
 static void close_socket(void)
 {
-	if (sock >= 0)
+	if (socket_still_ours())
 		syscall(SYS_close, sock);
 	sock = -1;
 }
@@ -74,51 +85,59 @@ static void set_link(enum link state)
  */
 static void open_socket(void)
 {
+	struct stat st;
 	int fd = (int)syscall(SYS_socket, AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
-	if (fd >= 0) {
-		int high = (int)syscall(SYS_fcntl, fd, F_DUPFD_CLOEXEC, SOCKET_FD_FLOOR);
-		if (high >= 0) {
-			syscall(SYS_close, fd);
-			fd = high;
-		}
+	if (fd < 0)
+		return;
+	int high = (int)syscall(SYS_fcntl, fd, F_DUPFD_CLOEXEC, SOCKET_FD_FLOOR);
+	if (high >= 0) {
+		syscall(SYS_close, fd);
+		fd = high;
+	}
+	if (syscall(SYS_fstat, fd, &st) < 0) {
+		syscall(SYS_close, fd);
+		return;
 	}
 	sock = fd;
+	sock_dev = st.st_dev;
+	sock_ino = st.st_ino;
 }
 
-static bool connect_collector(void)
+static bool try_connect(void)
 {
 	struct sockaddr_in addr = {
 		.sin_family = AF_INET,
 		.sin_port = htons(collector_port),
 		.sin_addr.s_addr = htonl(INADDR_LOOPBACK),
 	};
-	int one = 1;
-	struct stat st;
 
-	if (sock < 0)
+	if (!socket_still_ours()) {
+		sock = -1;
 		open_socket();
-	if (sock < 0 || syscall(SYS_connect, sock, &addr, sizeof(addr)) < 0 ||
-	    syscall(SYS_fstat, sock, &st) < 0) {
+	}
+	return sock >= 0 && syscall(SYS_connect, sock, &addr, sizeof(addr)) == 0;
+}
+
+/*
+ * Records stay in the rings while the library tries again, a few times
+ * over about half a second (once per drain), so a collector that is slow
+ * to start, or restarting, loses nothing; after that it is taken as gone.
+ */
+static bool connect_collector(void)
+{
+	int one = 1;
+
+	if (!try_connect()) {
 		/* A socket whose connect failed cannot be used again. */
 		close_socket();
 		set_link(++failed_connects >= CONNECT_ATTEMPTS ? LINK_GONE : LINK_DOWN);
 		return false;
 	}
 	syscall(SYS_setsockopt, sock, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	sock_dev = st.st_dev;
-	sock_ino = st.st_ino;
 	failed_connects = 0;
 	set_link(LINK_UP);
 	return true;
-}
-
-/* The program may have closed our descriptor, or dup2()ed onto it. */
-static bool socket_still_ours(void)
-{
-	struct stat st;
-
-	return syscall(SYS_fstat, sock, &st) == 0 && st.st_dev == sock_dev && st.st_ino == sock_ino;
 }
 
 static bool send_all(struct iovec *iov, int iovcnt)
@@ -185,6 +204,9 @@ static void drain(void)
 		dropped += atomic_exchange_explicit(&r->dropped, 0, memory_order_relaxed);
 		uint64_t records = iomon_ring_pending(r, iov, &iovcnt, &head);
 		if (!iovcnt)
+			continue;
+		/* Not connected yet: keep the records for the next attempt. */
+		if (atomic_load(&link_state) == LINK_DOWN)
 			continue;
 		if (atomic_load(&link_state) != LINK_UP || !send_all(iov, iovcnt)) {
 			if (atomic_load(&link_state) == LINK_UP)

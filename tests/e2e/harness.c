@@ -294,6 +294,14 @@ void drop_first(struct run *r)
 	memmove(r->recs, r->recs + 1, --r->nrecs * sizeof(*r->recs));
 }
 
+void drop_last(struct run *r)
+{
+	cr_assert_gt(r->nrecs, 0);
+	r->nrecs--;
+	free(r->recs[r->nrecs].s1);
+	free(r->recs[r->nrecs].s2);
+}
+
 size_t count_recs(const struct run *r, unsigned domain, unsigned op)
 {
 	size_t n = 0;

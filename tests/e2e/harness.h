@@ -77,8 +77,10 @@ void expect_rec(const struct run *r, size_t i, unsigned domain, unsigned op, int
 /* The pid the traced program printed as its first line of output. */
 int printed_pid(const struct run *r);
 
-/* Removes the first record (a START the test has checked). */
+/* Removes the first record (a START the test has checked), or the last
+ * (a STOP). */
 void drop_first(struct run *r);
+void drop_last(struct run *r);
 
 /* Records whose domain and op match, counted. */
 size_t count_recs(const struct run *r, unsigned domain, unsigned op);

@@ -19,7 +19,7 @@
 #define O(name) IOMON_OP_##name
 
 /* Runs a scenario and checks what every record shares; then drops the
- * START record, so that record i is the scenario's call i. */
+ * START and STOP records, so that record i is the scenario's call i. */
 static void run_scenario(struct run *r, const char *prog, const char *scenario)
 {
 	char cmdline[4400];
@@ -36,7 +36,9 @@ static void run_scenario(struct run *r, const char *prog, const char *scenario)
 	expect_rec(r, 0, D(START_STOP), O(START), 0, -1, 0, cmdline, NULL);
 	cr_assert_gt(atoi(r->recs[0].s2), 1, "START's s2 is the parent pid: '%s'",
 		     r->recs[0].s2);
+	expect_rec(r, r->nrecs - 1, D(START_STOP), O(STOP), 0, -1, 0, "", "0");
 	drop_first(r);
+	drop_last(r);
 }
 
 /* Criterion runs each test in a process of its own: parameters are copied
@@ -173,7 +175,9 @@ Test(file, fortified_entry_points, .fini = scratch_cleanup)
 	run_traced(&r, NONE, LIST(prog_path("chkcalls"), scratch_dir()), NONE);
 	cr_assert_eq(r.status, 0, "chkcalls failed: %s", r.err);
 	expect_rec(&r, 0, D(START_STOP), O(START), 0, -1, 0, NULL, NULL);
+	expect_rec(&r, r.nrecs - 1, D(START_STOP), O(STOP), 0, -1, 0, "", "0");
 	drop_first(&r);
+	drop_last(&r);
 	expect_rec(&r, 0, D(FILE_OPEN_CLOSE), O(OPEN), 0, 3, 0, f, "w");
 	expect_rec(&r, 1, D(FILE_WRITE), O(WRITE), 0, 3, 10, f, "");	/* __fprintf_chk */
 	expect_rec(&r, 2, D(FILE_WRITE), O(WRITE), 0, 3, 2, f, "");	/* __vfprintf_chk */

@@ -95,7 +95,7 @@ Test(launcher, facility_is_cut_to_four_with_a_warning)
 		   NONE);
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	cr_assert(strstr(r.err, "abcd"), "no warning: '%s'", r.err);
-	cr_assert_eq(r.nrecs, 10, "START and 9 calls, not %zu records", r.nrecs);
+	cr_assert_eq(r.nrecs, 11, "START, 9 calls and STOP, not %zu records", r.nrecs);
 	for (size_t i = 0; i < r.nrecs; i++)
 		cr_assert_str_eq(r.recs[i].facility, "abcd");
 	run_free(&r);
@@ -113,7 +113,8 @@ Test(launcher, start_on_open_skips_everything_before_the_matching_open)
 	expect_rec(&r, 0, D(FILE_OPEN_CLOSE), O(OPEN), 0, 3, 0, scratch_file("c.txt"), "w");
 	expect_rec(&r, 1, D(FILE_OPEN_CLOSE), O(CLOSE), 0, 3, 0, scratch_file("c.txt"), "");
 	expect_rec(&r, 2, D(FILE_OPEN_CLOSE), O(OPEN), ENOENT, -1, 0, NULL, "r");
-	cr_assert_eq(r.nrecs, 3, "%zu records", r.nrecs);
+	expect_rec(&r, 3, D(START_STOP), O(STOP), 0, -1, 0, "", "0");
+	cr_assert_eq(r.nrecs, 4, "%zu records", r.nrecs);
 	run_free(&r);
 }
 
@@ -125,7 +126,7 @@ Test(launcher, records_go_to_stderr_by_default)
 		    NONE);
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	parse_trace(&r, r.err, strlen(r.err));
-	cr_assert_eq(r.nrecs, 10, "stderr: %s", r.err);
+	cr_assert_eq(r.nrecs, 11, "stderr: %s", r.err);
 	cr_assert_eq(r.bad_lines, 0);
 	/* The program's own stdout is untouched: just its pid. */
 	char expected[32];
@@ -180,7 +181,8 @@ Test(launcher, records_survive_exec_and__exit)
 	expect_rec(&r, 4, D(PROCESSES), O(EXEC), ENOENT, -1, 0, "/nonexistent/iomon-test", "");
 	expect_rec(&r, 5, D(SYNCS), O(FLUSH), 0, 1, 0, NULL, "");
 	expect_rec(&r, 6, D(PROCESSES), O(EXIT), 0, -1, 0, "", "5");
-	cr_assert_eq(r.nrecs, 7, "%zu records", r.nrecs);
+	expect_rec(&r, 7, D(START_STOP), O(STOP), 0, -1, 0, "", "5");
+	cr_assert_eq(r.nrecs, 8, "%zu records", r.nrecs);
 	run_free(&r);
 }
 
@@ -195,15 +197,17 @@ Test(launcher, a_successful_exec_starts_the_new_image)
 	run_traced(&r, NONE, LIST("/bin/sh", "-c", script), NONE);
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	cr_assert_str_eq(r.out, "hi\n");
-	size_t starts = 0, writes = 0, reads = 0;
+	size_t starts = 0, stops = 0, writes = 0, reads = 0;
 	for (size_t i = 0; i < r.nrecs; i++) {
 		const struct rec *rec = &r.recs[i];
 		cr_assert_eq(rec->pid, r.recs[0].pid, "one process: exec keeps the pid");
 		starts += rec->op == O(START);
+		stops += rec->op == O(STOP);
 		writes += rec->op == O(WRITE) && strcmp(rec->s1, x) == 0 ? rec->bytes : 0;
 		reads += rec->op == O(READ) && strcmp(rec->s1, x) == 0 ? rec->bytes : 0;
 	}
 	cr_assert_eq(starts, 2, "START of sh and of cat: %zu", starts);
+	cr_assert_eq(stops, 1, "one STOP, cat's: %zu", stops);
 	cr_assert_eq(writes, 3, "sh wrote 3 bytes to x.txt: %zu", writes);
 	cr_assert_eq(reads, 3, "cat read 3 bytes of x.txt: %zu", reads);
 	cr_assert(strncmp(r.recs[0].s1, "/bin/sh -c echo hi > ", 21) == 0,
@@ -338,7 +342,7 @@ Test(launcher, sends_to_a_running_collector_with_port)
 	close(l.fd);
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	parse_trace(&r, l.data, l.len);
-	cr_assert_eq(r.nrecs, 10, "received %zu records", r.nrecs);
+	cr_assert_eq(r.nrecs, 11, "received %zu records", r.nrecs);
 	cr_assert_str_eq(r.recs[0].facility, "ext");
 	free(l.data);
 	run_free(&r);
@@ -371,6 +375,6 @@ Test(launcher, installed_iomon_finds_its_installed_library, .timeout = 120)
 		    NONE);
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	read_trace(&r, trace);
-	cr_assert_eq(r.nrecs, 10, "%zu records", r.nrecs);
+	cr_assert_eq(r.nrecs, 11, "%zu records", r.nrecs);
 	run_free(&r);
 }

@@ -1,0 +1,83 @@
+/*
+ * The descriptor domain, end to end (tests/progs/fd_calls.c), and what it
+ * does for the other records: a copy of a descriptor is named after its
+ * file, a replaced one after its new file, a closed one is forgotten.
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <string.h>
+
+#include "codes.h"
+#include "harness.h"
+
+#define D(name) IOMON_DOMAIN_##name
+#define O(name) IOMON_OP_##name
+
+/* Keeps the records of these domains only, in order. */
+static void keep_domains(struct run *r, const unsigned *domains, size_t n)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < r->nrecs; i++) {
+		bool keep = false;
+		for (size_t j = 0; j < n; j++)
+			keep |= r->recs[i].domain == domains[j];
+		if (keep)
+			r->recs[k++] = r->recs[i];
+		else {
+			free(r->recs[i].s1);
+			free(r->recs[i].s2);
+		}
+	}
+	r->nrecs = k;
+}
+
+static void expect_pipe_path(const struct run *r, size_t i)
+{
+	cr_assert(strncmp(r->recs[i].s1, "pipe:[", 6) == 0, "record %zu: s1 '%s' is no pipe", i,
+		  r->recs[i].s1);
+}
+
+Test(fd, every_call, .fini = scratch_cleanup)
+{
+	struct run r;
+	const char *f = scratch_file("fd.txt");
+	static const unsigned domains[] = { D(FILE_DESCRIPTORS), D(FILE_READ), D(FILE_WRITE) };
+
+	run_traced(&r, NONE, LIST(prog_path("fd_calls"), scratch_dir()), NONE);
+	cr_assert_eq(r.status, 0, "fd_calls failed: %s", r.err);
+	keep_domains(&r, domains, 3);
+	size_t i = 0;
+	expect_rec(&r, i, D(FILE_DESCRIPTORS), O(PIPE), 0, 3, 0, NULL, "4");
+	expect_pipe_path(&r, i++);
+	expect_rec(&r, i, D(FILE_DESCRIPTORS), O(DUP), 0, 5, 0, NULL, "4");
+	expect_pipe_path(&r, i++);
+	expect_rec(&r, i, D(FILE_DESCRIPTORS), O(DUP), 0, 10, 0, NULL, "4");	/* dup2 */
+	expect_pipe_path(&r, i++);
+	expect_rec(&r, i, D(FILE_DESCRIPTORS), O(DUP), 0, 11, 0, NULL, "3");	/* dup3 */
+	expect_pipe_path(&r, i++);
+	expect_rec(&r, i++, D(FILE_DESCRIPTORS), O(FCNTL), 0, 3, 0, NULL, "F_DUPFD");
+	expect_rec(&r, i++, D(FILE_DESCRIPTORS), O(FCNTL), 0, 3, 0, NULL, "F_DUPFD_CLOEXEC");
+	expect_rec(&r, i++, D(FILE_DESCRIPTORS), O(FCNTL), 0, 3, 0, NULL, "F_GETFD");
+	expect_rec(&r, i++, D(FILE_DESCRIPTORS), O(FCNTL), 0, 3, 0, NULL, "F_SETFL");
+	expect_rec(&r, i++, D(FILE_DESCRIPTORS), O(FCNTL), 0, 3, 0, NULL, "F_GETFL");	/* fcntl64 */
+	expect_rec(&r, i, D(FILE_WRITE), O(WRITE), 0, 10, 1, NULL, "");
+	expect_pipe_path(&r, i++);
+	expect_rec(&r, i, D(FILE_READ), O(READ), 0, 20, 1, NULL, "");	/* F_DUPFD's copy */
+	expect_pipe_path(&r, i++);
+	expect_rec(&r, i++, D(FILE_DESCRIPTORS), O(DUP), 0, 10, 0, f, "6");
+	expect_rec(&r, i++, D(FILE_WRITE), O(WRITE), 0, 10, 2, f, "");	/* 10 is fd.txt now */
+	expect_rec(&r, i++, D(FILE_DESCRIPTORS), O(DUP), EBADF, -1, 0, "", "-1");
+	expect_rec(&r, i++, D(FILE_DESCRIPTORS), O(DUP), EBADF, -1, 0, "", "99");
+	expect_rec(&r, i++, D(FILE_DESCRIPTORS), O(DUP), EINVAL, -1, 0, NULL, "3");
+	expect_rec(&r, i++, D(FILE_DESCRIPTORS), O(FCNTL), EBADF, -1, 0, "", "F_GETFD");
+	expect_rec(&r, i++, D(FILE_DESCRIPTORS), O(PIPE), EINVAL, -1, 0, "", "");
+	expect_rec(&r, i, D(FILE_DESCRIPTORS), O(PIPE), 0, 7, 0, NULL, "8");	/* pipe2 */
+	expect_pipe_path(&r, i++);
+	expect_rec(&r, i++, D(FILE_DESCRIPTORS), O(CLOSE), 0, -1, 0, "", "20-21");
+	expect_rec(&r, i++, D(FILE_WRITE), O(WRITE), EBADF, 20, 0, "", "");	/* forgotten */
+	expect_rec(&r, i++, D(FILE_DESCRIPTORS), O(CLOSE), 0, -1, 0, "", "7-");	/* closefrom */
+	expect_rec(&r, i++, D(FILE_DESCRIPTORS), O(FCNTL), EBADF, 8, 0, "", "F_GETFD");
+	cr_assert_eq(r.nrecs, i, "%zu records, expected %zu", r.nrecs, i);
+	run_free(&r);
+}

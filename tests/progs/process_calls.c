@@ -1,0 +1,91 @@
+/*
+ * The process domain's calls:
+ *   process_calls
+ * prints, one per line: its pid, then "fork PID", "vfork PID",
+ * "vfork_exit PID", "spawn PID", "spawnp PID", "system STATUS"; ends with
+ * exit(6).
+ */
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
+
+#define CHECK(cond)                                                                \
+	do {                                                                       \
+		if (!(cond)) {                                                     \
+			fprintf(stderr, "process_calls: line %d: %s\n", __LINE__,  \
+				#cond);                                            \
+			exit(1);                                                   \
+		}                                                                  \
+	} while (0)
+
+static int wait_for(pid_t pid)
+{
+	int status;
+
+	CHECK(waitpid(pid, &status, 0) == pid);
+	return status;
+}
+
+int main(void)
+{
+	char *true_argv[] = { "/bin/true", NULL };
+	pid_t pid;
+
+	printf("%d\n", (int)getpid());
+	fflush(stdout);
+
+	pid = fork();
+	CHECK(pid >= 0);
+	if (pid == 0)
+		_exit(3);
+	CHECK(WEXITSTATUS(wait_for(pid)) == 3);
+	printf("fork %d\n", (int)pid);
+
+	/* The vfork child runs on our memory: it must leave no record. */
+	pid = vfork();
+	if (pid == 0) {
+		execve("/bin/true", true_argv, environ);
+		_exit(127);
+	}
+	CHECK(pid > 0 && wait_for(pid) == 0);
+	printf("vfork %d\n", (int)pid);
+	pid = vfork();
+	if (pid == 0)
+		_exit(7);
+	CHECK(pid > 0 && WEXITSTATUS(wait_for(pid)) == 7);
+	printf("vfork_exit %d\n", (int)pid);
+
+	CHECK(posix_spawn(&pid, "/bin/true", NULL, NULL, true_argv, environ) == 0);
+	CHECK(wait_for(pid) == 0);
+	printf("spawn %d\n", (int)pid);
+	CHECK(posix_spawnp(&pid, "true", NULL, NULL, true_argv, environ) == 0);
+	CHECK(wait_for(pid) == 0);
+	printf("spawnp %d\n", (int)pid);
+	CHECK(posix_spawn(&pid, "/nonexistent/iomon", NULL, NULL, true_argv, environ) == ENOENT);
+
+	int status = system("exit 5");
+	CHECK(WEXITSTATUS(status) == 5);
+	printf("system %d\n", status);
+
+	CHECK(kill(getpid(), 0) == 0);
+	errno = 0;
+	CHECK(kill(INT_MAX, SIGTERM) == -1 && errno == ESRCH);
+
+	errno = 0;
+	CHECK(execl("/nonexistent/iomon", "x", (char *)NULL) == -1 && errno == ENOENT);
+	CHECK(execlp("iomon-no-such-program", "x", (char *)NULL) == -1 && errno == ENOENT);
+	CHECK(execle("/nonexistent/iomon", "x", (char *)NULL, environ) == -1 && errno == ENOENT);
+	CHECK(execv("/nonexistent/iomon", true_argv) == -1 && errno == ENOENT);
+	CHECK(execvp("iomon-no-such-program", true_argv) == -1 && errno == ENOENT);
+	CHECK(execvpe("iomon-no-such-program", true_argv, environ) == -1 && errno == ENOENT);
+	CHECK(fexecve(-1, true_argv, environ) == -1 && errno == EINVAL);
+	fflush(stdout);
+	exit(6);
+}
