@@ -204,8 +204,15 @@ int IOMON_WRAPPER(fcntl64)(int fd, int cmd, ...)
  * raised by vfork_begin, so every wrapper it calls only passes through;
  * the parent, once resumed, lowers it again and records the call.
  */
-__attribute__((visibility("hidden"))) void iomon_vfork_begin(void);
-__attribute__((visibility("hidden"))) long iomon_vfork_end(long result);
+/* Called from the assembly below, which the compiler does not read: kept,
+ * and under their own names, even with link-time optimisation. */
+#if defined(__clang__)
+#define CALLED_FROM_ASM __attribute__((visibility("hidden"), used))
+#else
+#define CALLED_FROM_ASM __attribute__((visibility("hidden"), used, externally_visible))
+#endif
+CALLED_FROM_ASM void iomon_vfork_begin(void);
+CALLED_FROM_ASM long iomon_vfork_end(long result);
 
 static IOMON_TLS uint64_t vfork_t0;
 
@@ -221,7 +228,7 @@ long iomon_vfork_end(long result)
 
 	iomon_busy--;
 	if (iomon_on() && iomon_wants(IOMON_DOMAIN_PROCESSES)) {
-		struct iomon_call call = IOMON_CALL_INIT(PROCESSES, FORK);
+		IOMON_CALL_DECLARE(PROCESSES, FORK);
 		call.t0 = vfork_t0;
 		call.rec.s2 = iomon_str_c(err ? "" : iomon_int_str(result, call.s2buf));
 		iomon_call_end(&call, err);

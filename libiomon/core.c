@@ -22,6 +22,59 @@ IOMON_TLS int iomon_busy;
 struct iomon_config iomon_config;
 
 static pid_t my_pid;
+
+/*
+ * The head of a record starts "facility,ts,duration,pid,": the parts other
+ * than the duration change once a second or once a process, so they are
+ * kept as text and copied (with fixed-size copies, which the ring's
+ * reservation has room for).
+ */
+struct text {
+	char s[32];
+	uint8_t len;
+};
+
+static struct text pid_text;			/* "pid," */
+static IOMON_TLS int64_t head_ts = -1;
+static IOMON_TLS struct text head_text;		/* "facility,ts," */
+
+static void set_pid(void)
+{
+	my_pid = getpid();
+	char *end = iomon_put_i64(pid_text.s, my_pid);
+	*end++ = ',';
+	pid_text.len = (uint8_t)(end - pid_text.s);
+}
+
+static char *put_head(char *p, const struct iomon_record *rec)
+{
+	if (IOMON_UNLIKELY(rec->ts != head_ts)) {
+		char *end = head_text.s;
+		memcpy(end, iomon_config.facility, iomon_config.facility_len);
+		end += iomon_config.facility_len;
+		*end++ = ',';
+		end = iomon_put_i64(end, rec->ts);
+		*end++ = ',';
+		head_text.len = (uint8_t)(end - head_text.s);
+		head_ts = rec->ts;
+	}
+	memcpy(p, head_text.s, sizeof(head_text.s));
+	p = iomon_put_duration(p + head_text.len, rec->dur_ns);
+	*p++ = ',';
+	memcpy(p, pid_text.s, sizeof(pid_text.s));
+	p += pid_text.len;
+	p = iomon_put_u64(p, rec->domain);
+	*p++ = ',';
+	p = iomon_put_u64(p, rec->op);
+	*p++ = ',';
+	p = iomon_put_i64(p, rec->err);
+	*p++ = ',';
+	p = iomon_put_i64(p, rec->fd);
+	*p++ = ',';
+	p = iomon_put_u64(p, rec->bytes);
+	*p++ = ',';
+	return p;
+}
 static _Atomic bool paused;
 static _Atomic bool exiting;
 /* Inside fork()'s child handler: no thread may be started there. */
@@ -101,7 +154,7 @@ static void emit(struct iomon_record *rec)
 	if (!p)
 		return;
 	iomon_stamp(rec);
-	p = iomon_put_head(p, iomon_config.facility, iomon_config.facility_len, rec);
+	p = put_head(p, rec);
 	p = put_str(p, rec->s1);
 	*p++ = ',';
 	p = put_str(p, rec->s2);
@@ -152,7 +205,7 @@ void iomon_call_end(struct iomon_call *call, int err)
 
 static void atfork_child(void)
 {
-	my_pid = getpid();
+	set_pid();
 	iomon_ring_atfork_child();
 	iomon_sender_atfork_child();
 	in_fork_child = true;
@@ -167,7 +220,7 @@ __attribute__((constructor)) static void iomon_init(void)
 		if (!__atomic_load_n(row->real, __ATOMIC_ACQUIRE))
 			iomon_resolve(row->real, row->name);
 	iomon_config_load(&iomon_config);
-	my_pid = getpid();
+	set_pid();
 	iomon_sender_init(iomon_config.port);
 	iomon_cwd_refresh();
 	pthread_atfork(NULL, NULL, atfork_child);

@@ -8,11 +8,30 @@ static const char digit_pairs[201] =
 	"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
 	"8081828384858687888990919293949596979899";
 
+static unsigned digits(uint64_t v)
+{
+	unsigned n = 1;
+
+	while (v >= 10000) {
+		v /= 10000;
+		n += 4;
+	}
+	return n + (v >= 10) + (v >= 100) + (v >= 1000);
+}
+
+/* Digits written in place, two at a time, from the last one back. */
 char *iomon_put_u64(char *dst, uint64_t v)
 {
-	char tmp[20];
-	char *p = tmp + sizeof(tmp);
-
+	if (v < 10) {
+		*dst = (char)('0' + v);
+		return dst + 1;
+	}
+	if (v < 100) {
+		dst[0] = digit_pairs[v * 2];
+		dst[1] = digit_pairs[v * 2 + 1];
+		return dst + 2;
+	}
+	char *end = dst + digits(v), *p = end;
 	while (v >= 100) {
 		unsigned i = (unsigned)(v % 100) * 2;
 		v /= 100;
@@ -25,9 +44,7 @@ char *iomon_put_u64(char *dst, uint64_t v)
 	} else {
 		*--p = (char)('0' + v);
 	}
-	size_t n = (size_t)(tmp + sizeof(tmp) - p);
-	memcpy(dst, p, n);
-	return dst + n;
+	return end;
 }
 
 char *iomon_put_i64(char *dst, int64_t v)
@@ -51,9 +68,11 @@ char *iomon_put_duration(char *dst, uint64_t ns)
 
 	dst = iomon_put_u64(dst, ns / 1000000);
 	*dst++ = '.';
-	for (int i = 5; i >= 0; i--) {
-		dst[i] = (char)('0' + frac % 10);
-		frac /= 10;
+	for (int i = 4; i >= 0; i -= 2) {
+		unsigned pair = (frac % 100) * 2;
+		frac /= 100;
+		dst[i] = digit_pairs[pair];
+		dst[i + 1] = digit_pairs[pair + 1];
 	}
 	return dst + 6;
 }

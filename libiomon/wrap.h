@@ -214,8 +214,12 @@ static inline int iomon_fileno(FILE *stream)
 #define IOMON_EFFECT_BEFORE_CHDIRS (void)0
 #define IOMON_EFFECT_CHDIRS do { if (!failed) iomon_cwd_refresh(); } while (0)
 
-#define IOMON_CALL_INIT(DOMAIN, OP)                                                   \
-	{ .rec = { .domain = IOMON_DOMAIN_##DOMAIN, .op = IOMON_OP_##OP, .fd = -1 } }
+/* Only the record is cleared: s1buf and s2buf are written before any use,
+ * and clearing them would cost every call more than the rest of its head. */
+#define IOMON_CALL_DECLARE(DOMAIN, OP)                                                \
+	struct iomon_call call;                                                        \
+	call.rec = (struct iomon_record){ .domain = IOMON_DOMAIN_##DOMAIN,             \
+					  .op = IOMON_OP_##OP, .fd = -1 }
 
 /* The body shared by every generated wrapper. */
 #define IOMON_WRAPPER_BODY(RET, NAME, PARAMS, ARGS, DOMAIN, OP, FAIL, FD, BYTES, S1, S2, EFFECT) \
@@ -225,7 +229,7 @@ static inline int iomon_fileno(FILE *stream)
 		    (!IOMON_HAS_EFFECT_##EFFECT && !iomon_wants(IOMON_DOMAIN_##DOMAIN))) \
 			return real ARGS;                                               \
 		bool record = iomon_wants(IOMON_DOMAIN_##DOMAIN);                       \
-		struct iomon_call call = IOMON_CALL_INIT(DOMAIN, OP);                   \
+		IOMON_CALL_DECLARE(DOMAIN, OP);                   \
 		IOMON_FD_BEFORE_##FD;                                                   \
 		IOMON_EFFECT_BEFORE_##EFFECT;                                           \
 		call.t0 = record ? iomon_clock_ns() : 0;                                \
@@ -266,7 +270,7 @@ static inline int iomon_fileno(FILE *stream)
 		}                                                                       \
 		bool record = iomon_wants(IOMON_DOMAIN_##DOMAIN);                       \
 		const bool failed = false;                                              \
-		struct iomon_call call = IOMON_CALL_INIT(DOMAIN, OP);                   \
+		IOMON_CALL_DECLARE(DOMAIN, OP);                   \
 		IOMON_FD_BEFORE_##FD;                                                   \
 		IOMON_EFFECT_BEFORE_##EFFECT;                                           \
 		call.t0 = record ? iomon_clock_ns() : 0;                                \
@@ -328,7 +332,7 @@ static inline int iomon_fileno(FILE *stream)
 		void(*real) PARAMS = IOMON_REAL_FN(NAME);                               \
 		if (iomon_on()) {                                                       \
 			if (iomon_wants(IOMON_DOMAIN_##DOMAIN)) {                       \
-				struct iomon_call call = IOMON_CALL_INIT(DOMAIN, OP);   \
+				IOMON_CALL_DECLARE(DOMAIN, OP);   \
 				call.t0 = iomon_clock_ns();                             \
 				call.rec.s1 = IOMON_STR_##S1;                           \
 				call.rec.s2 = IOMON_STR_##S2;                           \
@@ -354,7 +358,7 @@ static inline int iomon_fileno(FILE *stream)
 		if (!iomon_on())                                                        \
 			return real ARGS;                                               \
 		bool record = iomon_wants(IOMON_DOMAIN_##DOMAIN);                       \
-		struct iomon_call call = IOMON_CALL_INIT(DOMAIN, OP);                   \
+		IOMON_CALL_DECLARE(DOMAIN, OP);                   \
 		IOMON_FD_BEFORE_##FD;                                                   \
 		iomon_flush();                                                          \
 		call.t0 = record ? iomon_clock_ns() : 0;                                \
