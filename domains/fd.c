@@ -19,6 +19,12 @@ static const char *range_str(unsigned first, unsigned last, char buf[static 192]
 	return buf;
 }
 
+/* close_range and closefrom leave the library's own descriptor open. */
+#define IOMON_FD_BEFORE_SPARING_RANGE real = iomon_close_range_sparing
+#define IOMON_FD_AFTER_SPARING_RANGE (void)0
+#define IOMON_FD_BEFORE_SPARING_FROM real = iomon_closefrom_sparing
+#define IOMON_FD_AFTER_SPARING_FROM (void)0
+
 /* close_range with CLOSE_RANGE_CLOEXEC only marks the descriptors. */
 #define IOMON_HAS_EFFECT_CLOSES_RANGE_UNLESS_CLOEXEC(first, last, flags) 1
 #define IOMON_EFFECT_BEFORE_CLOSES_RANGE_UNLESS_CLOEXEC(first, last, flags) (void)0

@@ -114,6 +114,16 @@ void iomon_fd_learn(int fd);
 /* Writes the CSV-encoded path of fd; at most IOMON_FIELD_MAX bytes. */
 char *iomon_fd_put(char *dst, int fd);
 
+/* The library's own descriptor (its socket): the program cannot close it,
+ * and a dup2() onto it moves the socket first (iomon_fd_evict). */
+bool iomon_fd_is_own(int fd);
+void iomon_fd_evict(int fd);
+/* What close() of a descriptor that is not open does. */
+int iomon_close_not_open(int fd);
+/* close_range() and closefrom() that spare the library's descriptor. */
+int iomon_close_range_sparing(unsigned first, unsigned last, int flags);
+void iomon_closefrom_sparing(int lowfd);
+
 /* Sends everything buffered by every thread, now (exec, _exit, exit). */
 void iomon_flush(void);
 

@@ -40,7 +40,8 @@ static _Atomic bool sender_running;
 static _Atomic bool sender_starting;
 static _Atomic uint32_t kick_word;
 static uint16_t collector_port;
-static int sock = -1;
+/* Read by the program's threads too (iomon_fd_is_own), hence atomic. */
+static _Atomic int sock = -1;
 static dev_t sock_dev;
 static ino_t sock_ino;
 static int failed_connects;
@@ -316,6 +317,52 @@ void iomon_sender_atfork_child(void)
 		atomic_store(&link_state, LINK_NEW);
 		open_socket();
 	}
+}
+
+bool iomon_fd_is_own(int fd)
+{
+	return fd >= 0 && fd == atomic_load_explicit(&sock, memory_order_relaxed);
+}
+
+void iomon_fd_evict(int fd)
+{
+	if (!iomon_fd_is_own(fd))
+		return;
+	/* Another number for the same socket; the caller's dup2 closes this one. */
+	int moved = (int)syscall(SYS_fcntl, fd, F_DUPFD_CLOEXEC, fd + 1);
+	if (moved >= 0)
+		atomic_store(&sock, moved);
+}
+
+int iomon_close_not_open(int fd)
+{
+	(void)fd;
+	errno = EBADF;
+	return -1;
+}
+
+/* The range in up to two pieces around the library's socket. */
+int iomon_close_range_sparing(unsigned first, unsigned last, int flags)
+{
+	int own = atomic_load(&sock);
+
+	if (own < 0 || (unsigned)own < first || (unsigned)own > last)
+		return (int)syscall(SYS_close_range, first, last, flags);
+	if ((unsigned)own > first && syscall(SYS_close_range, first, own - 1, flags) < 0)
+		return -1;
+	if ((unsigned)own < last)
+		return (int)syscall(SYS_close_range, own + 1, last, flags);
+	return 0;
+}
+
+void iomon_closefrom_sparing(int lowfd)
+{
+	int saved = errno;
+
+	/* closefrom() cannot fail; where close_range() is missing, a loop would
+	 * do, but every kernel glibc 2.34+ runs on has it. */
+	iomon_close_range_sparing((unsigned)lowfd, ~0u, 0);
+	errno = saved;
 }
 
 void iomon_sender_init(uint16_t port)

@@ -28,7 +28,8 @@
  *           (fileno of the stream argument or result), DIR(d) or RET_DIR
  *           (dirfd of the DIR * argument or result), FIRST_OF(fds) (fds[0]
  *           of an array filled in), IN_PARENT (none, and the record is made
- *           only where the call returned non-zero: fork), NONE
+ *           only where the call returned non-zero: fork), CLOSING(fd) (close:
+ *           the library's own descriptor answers EBADF), NONE
  *   BYTES   bytes transferred: RET, ITEMS(size) (ret items of size),
  *           ARG(n) (n, on success), STRLEN(s) (strlen(s), on success), NONE
  *   S1, S2  the strings: PATH(p) (a path; a relative one is recorded as the
@@ -41,6 +42,7 @@
  *           a unix path; S1 only), NONE
  *   EFFECT  on the fd table: OPENS(path), OPENS_AT(dirfd, path), CLOSES,
  *           CLOSES_RANGE(first, last), DUPS(oldfd) (ret is a copy of oldfd),
+ *           DUPS_ONTO(oldfd, newfd) (the same, for dup2 and dup3),
  *           NEW_FD (ret is a descriptor whose name is learned when needed),
  *           NEW_FDS(fds) (fds[0] and fds[1] are), NAMES_FD (the record's fd
  *           is now known by its S1, as a connected socket by its peer),
@@ -138,6 +140,11 @@ static inline int iomon_fileno(FILE *stream)
 /* The first of two descriptors returned through an array (pipe). */
 #define IOMON_FD_BEFORE_FIRST_OF(fds) (void)0
 #define IOMON_FD_AFTER_FIRST_OF(fds) call.rec.fd = failed ? -1 : (fds)[0]
+/* close(fd): the library's own descriptor is not the program's to close;
+ * it is answered as a descriptor that is not open would be. */
+#define IOMON_FD_BEFORE_CLOSING(x) \
+	do { call.rec.fd = (x); if (iomon_fd_is_own(x)) real = iomon_close_not_open; } while (0)
+#define IOMON_FD_AFTER_CLOSING(x) (void)0
 #define IOMON_FD_BEFORE_NONE (void)0
 #define IOMON_FD_AFTER_NONE (void)0
 
@@ -190,6 +197,10 @@ static inline int iomon_fileno(FILE *stream)
 #define IOMON_HAS_EFFECT_DUPS(oldfd) 1
 #define IOMON_EFFECT_BEFORE_DUPS(oldfd) (void)0
 #define IOMON_EFFECT_DUPS(oldfd) do { if (!failed) iomon_fd_copy((int)ret, oldfd); } while (0)
+/* dup2/dup3 onto the library's socket move the socket out of the way. */
+#define IOMON_HAS_EFFECT_DUPS_ONTO(oldfd, newfd) 1
+#define IOMON_EFFECT_BEFORE_DUPS_ONTO(oldfd, newfd) iomon_fd_evict(newfd)
+#define IOMON_EFFECT_DUPS_ONTO(oldfd, newfd) IOMON_EFFECT_DUPS(oldfd)
 
 #define IOMON_HAS_EFFECT_NEW_FD 1
 #define IOMON_EFFECT_BEFORE_NEW_FD (void)0

@@ -5,6 +5,8 @@
  */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "codes.h"
@@ -79,5 +81,29 @@ Test(fd, every_call, .fini = scratch_cleanup)
 	expect_rec(&r, i++, D(FILE_DESCRIPTORS), O(CLOSE), 0, -1, 0, "", "7-");	/* closefrom */
 	expect_rec(&r, i++, D(FILE_DESCRIPTORS), O(FCNTL), EBADF, 8, 0, "", "F_GETFD");
 	cr_assert_eq(r.nrecs, i, "%zu records, expected %zu", r.nrecs, i);
+	run_free(&r);
+}
+
+Test(fd, the_librarys_own_descriptor_survives_the_program, .fini = scratch_cleanup)
+{
+	struct run r;
+	char *text = NULL;
+	size_t len = 0;
+
+	run_traced(&r, NONE, LIST(prog_path("fd_hostile"), scratch_dir()), NONE);
+	cr_assert_eq(r.status, 0, "fd_hostile failed: %s", r.err);
+	cr_assert_eq(r.bad_lines, 0);
+	/* The file holds what the program wrote, and no record. */
+	FILE *f = fopen(scratch_file("own.txt"), "r");
+	cr_assert(f);
+	cr_assert_eq(getdelim(&text, &len, '\0', f), 17, "own.txt: '%s'", text);
+	cr_assert_str_eq(text, "start\nmiddle\nend\n");
+	fclose(f);
+	free(text);
+	/* Every call was recorded: nothing was dropped on the way. */
+	cr_assert_eq(count_recs(&r, D(FILE_DESCRIPTORS), O(DUP)), 1020);
+	cr_assert_eq(count_recs(&r, D(START_STOP), O(DROPPED)), 0, "records were dropped");
+	cr_assert_eq(count_recs(&r, D(FILE_WRITE), O(WRITE)), 3);
+	cr_assert_eq(count_recs(&r, D(START_STOP), O(STOP)), 1);
 	run_free(&r);
 }
