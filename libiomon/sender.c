@@ -328,8 +328,11 @@ void iomon_fd_evict(int fd)
 {
 	if (!iomon_fd_is_own(fd))
 		return;
-	/* Another number for the same socket; the caller's dup2 closes this one. */
+	/* Another number for the same socket, above if the descriptor limit
+	 * allows, else any free one; the caller's dup2 closes this one. */
 	int moved = (int)syscall(SYS_fcntl, fd, F_DUPFD_CLOEXEC, fd + 1);
+	if (moved < 0)
+		moved = (int)syscall(SYS_fcntl, fd, F_DUPFD_CLOEXEC, 3);
 	if (moved >= 0)
 		atomic_store(&sock, moved);
 }
