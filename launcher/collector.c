@@ -4,7 +4,9 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -25,6 +27,9 @@ enum { SLOT_LISTENER, SLOT_EXTRA, SLOT_CONNECTIONS };
 
 struct connection {
 	int fd;
+	struct collector *c;
+	bool trusted;	/* has shown the session token */
+	bool refused;	/* has not: the rest of what it sends is ignored */
 	struct iomon_framer framer;
 };
 
@@ -38,6 +43,9 @@ struct collector {
 	const char *out_name;
 	bool out_failed; /* after a write error records are discarded */
 	uint64_t rejected;
+	uint64_t refused;	   /* connections without the token */
+	char hello[IOMON_HELLO_MAX]; /* "#iomon TOKEN", or "" for none */
+	size_t hello_len;
 
 	struct connection **conns;
 	size_t n_conns, cap_conns;
@@ -49,10 +57,30 @@ struct collector {
 
 /* ---- Output ---- */
 
+/* A connection's first line must be the session's token: another local
+ * user may know the port, not the token. */
+static bool admit(struct collector *c, struct connection *conn, const char *line, size_t len)
+{
+	if (conn->trusted)
+		return true;
+	if (conn->refused)
+		return false;
+	if (c->hello_len == 0 || (len == c->hello_len && memcmp(line, c->hello, len) == 0)) {
+		conn->trusted = true;
+		return c->hello_len == 0;
+	}
+	conn->refused = true;
+	c->refused++;
+	return false;
+}
+
 static void on_line(void *arg, const char *line, size_t len)
 {
-	struct collector *c = arg;
+	struct connection *conn = arg;
+	struct collector *c = conn->c;
 
+	if (!admit(c, conn, line, len))
+		return;
 	if (iomon_record_parse(line, len, &c->parsed) != IOMON_RECORD_OK) {
 		c->rejected++;
 		return;
@@ -103,6 +131,8 @@ static void add_connection(struct collector *c, int fd)
 	if (!conn)
 		err(1, "collector");
 	conn->fd = fd;
+	conn->c = c;
+	conn->trusted = conn->refused = false;
 	iomon_framer_init(&conn->framer);
 	if (c->n_conns == c->cap_conns)
 		grow_connections(c);
@@ -114,7 +144,9 @@ static void close_connection(struct collector *c, size_t i)
 {
 	struct connection *conn = c->conns[i];
 
-	c->rejected += iomon_framer_finish(&conn->framer);
+	size_t cut = iomon_framer_finish(&conn->framer);
+	if (!conn->refused)
+		c->rejected += cut;
 	close(conn->fd);
 	free(conn);
 	c->conns[i] = NULL;
@@ -168,7 +200,10 @@ static void accept_pending(struct collector *c)
 
 static void feed_connection(struct collector *c, struct connection *conn, size_t n)
 {
-	c->rejected += iomon_framer_feed(&conn->framer, c->chunk, n, on_line, c);
+	size_t overlong = iomon_framer_feed(&conn->framer, c->chunk, n, on_line, conn);
+
+	if (!conn->refused)
+		c->rejected += overlong;
 }
 
 /* One read per ready connection and round, so that a busy process cannot
@@ -179,7 +214,7 @@ static bool read_connection(struct collector *c, struct connection *conn)
 
 	if (n > 0) {
 		feed_connection(c, conn, (size_t)n);
-		return true;
+		return !conn->refused;
 	}
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return true;
@@ -222,6 +257,20 @@ struct collector *collector_open(FILE *out, const char *out_name)
 unsigned collector_port(const struct collector *c)
 {
 	return c->port;
+}
+
+void collector_require_token(struct collector *c, const char *token)
+{
+	int n = snprintf(c->hello, sizeof(c->hello), "%s%s", IOMON_HELLO_PREFIX, token);
+
+	if (n < 0 || (size_t)n >= sizeof(c->hello))
+		errx(1, "session token too long");
+	c->hello_len = (size_t)n;
+}
+
+uint64_t collector_refused(const struct collector *c)
+{
+	return c->refused;
 }
 
 uint64_t collector_rejected(const struct collector *c)

@@ -42,6 +42,13 @@ bool collector_idle(const struct collector *c);
  * the connections hold at this moment, then closes every connection. */
 void collector_drain_now(struct collector *c);
 
+/* From now on each connection must start with the line "#iomon TOKEN"
+ * (IOMON_HELLO_PREFIX); one that does not is refused and counted. */
+void collector_require_token(struct collector *c, const char *token);
+
+/* Connections refused so far for want of the token. */
+uint64_t collector_refused(const struct collector *c);
+
 /* Lines refused so far: malformed, too long, or cut short by their end. */
 uint64_t collector_rejected(const struct collector *c);
 

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -283,6 +284,21 @@ static bool serve(struct collector *c, struct job *job)
 	return collector_poll(c, job->signal_fd, -1) && job_on_signals(job);
 }
 
+/* A random token for this run, known only to the processes it starts:
+ * another local user can reach the port, but cannot add records to it. */
+static void make_token(struct collector *c)
+{
+	unsigned char raw[16];
+	char token[2 * sizeof(raw) + 1];
+
+	if (getrandom(raw, sizeof(raw), 0) != (ssize_t)sizeof(raw))
+		err(1, "session token");
+	for (size_t i = 0; i < sizeof(raw); i++)
+		snprintf(token + 2 * i, 3, "%02x", raw[i]);
+	set_env(IOMON_ENV_TOKEN, token);
+	collector_require_token(c, token);
+}
+
 /* Waits for the whole job, then for every connection to end; a signal after
  * the command's exit cuts this short, keeping what has arrived. */
 static int run_collected(const struct options *o)
@@ -294,6 +310,7 @@ static int run_collected(const struct options *o)
 	bool interrupted = false;
 
 	export_port(collector_port(c));
+	make_token(c);
 	job_start(&job, o->command);
 
 	while (!interrupted && !job.done)
@@ -309,12 +326,16 @@ static int run_collected(const struct options *o)
 		collector_drain_now(c);
 
 	uint64_t rejected = collector_rejected(c);
+	uint64_t refused = collector_refused(c);
 	bool written = collector_close(c);
 	int status = job_exit_status(&job);
 
 	if (rejected)
 		warnx("%llu malformed record%s rejected", (unsigned long long)rejected,
 		      rejected == 1 ? "" : "s");
+	if (refused)
+		warnx("%llu connection%s without the session token refused",
+		      (unsigned long long)refused, refused == 1 ? "" : "s");
 	return status == 0 && !written ? 1 : status;
 }
 

@@ -120,5 +120,11 @@ enum iomon_op { IOMON_OP_LIST(IOMON_ENUM_OP) IOMON_OP_COUNT };
 #define IOMON_ENV_FACILITY "FACILITY_ID"
 #define IOMON_ENV_START_ON_OPEN "START_ON_OPEN"
 #define IOMON_ENV_PORT "IOMON_PORT"
+/* The session token: a collector that sets it admits only connections
+ * whose first line is IOMON_HELLO_PREFIX followed by the token. */
+#define IOMON_ENV_TOKEN "IOMON_TOKEN"
+#define IOMON_HELLO_PREFIX "#iomon "
+#define IOMON_TOKEN_MAX 64
+#define IOMON_HELLO_MAX (sizeof(IOMON_HELLO_PREFIX) + IOMON_TOKEN_MAX)
 
 #endif

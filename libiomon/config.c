@@ -51,6 +51,21 @@ static uint16_t parse_port(const char *v)
 	return port >= 1 && port <= 65535 ? (uint16_t)port : IOMON_DEFAULT_PORT;
 }
 
+/* A token the launcher made: hex digits; anything else is not used. */
+static void load_token(struct iomon_config *cfg, const char *v)
+{
+	size_t n = v ? strlen(v) : 0;
+	const size_t prefix = sizeof(IOMON_HELLO_PREFIX) - 1;
+
+	cfg->hello_len = 0;
+	if (n == 0 || n > IOMON_TOKEN_MAX || strspn(v, "0123456789abcdef") != n)
+		return;
+	memcpy(cfg->hello, IOMON_HELLO_PREFIX, prefix);
+	memcpy(cfg->hello + prefix, v, n);
+	cfg->hello[prefix + n] = '\n';
+	cfg->hello_len = prefix + n + 1;
+}
+
 void iomon_config_load(struct iomon_config *cfg)
 {
 	const char *start = getenv(IOMON_ENV_START_ON_OPEN);
@@ -58,6 +73,7 @@ void iomon_config_load(struct iomon_config *cfg)
 	load_facility(cfg, getenv(IOMON_ENV_FACILITY));
 	cfg->start_on_open = start && *start ? start : NULL;
 	cfg->port = parse_port(getenv(IOMON_ENV_PORT));
+	load_token(cfg, getenv(IOMON_ENV_TOKEN));
 	cfg->domains = (UINT32_C(1) << IOMON_DOMAIN_COUNT) - 1;
 	cfg->drop_when_full = false;
 }

@@ -15,6 +15,10 @@ struct iomon_config {
 	uint16_t port;
 	uint32_t domains;		/* bit per domain to record */
 	bool drop_when_full;		/* drop instead of waiting for the collector */
+	/* "#iomon TOKEN\n", the first line of every connection; empty when no
+	 * IOMON_TOKEN was given. */
+	char hello[IOMON_HELLO_MAX + 1];
+	size_t hello_len;
 };
 
 extern struct iomon_config iomon_config;

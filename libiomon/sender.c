@@ -105,6 +105,8 @@ static void open_socket(void)
 	sock_ino = st.st_ino;
 }
 
+static bool send_all(struct iovec *iov, int iovcnt);
+
 static bool try_connect(void)
 {
 	struct sockaddr_in addr = {
@@ -136,6 +138,13 @@ static bool connect_collector(void)
 		return false;
 	}
 	syscall(SYS_setsockopt, sock, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	/* The session token first: without it the collector reads nothing. */
+	struct iovec hello = { iomon_config.hello, iomon_config.hello_len };
+	if (hello.iov_len && !send_all(&hello, 1)) {
+		close_socket();
+		set_link(++failed_connects >= CONNECT_ATTEMPTS ? LINK_GONE : LINK_DOWN);
+		return false;
+	}
 	failed_connects = 0;
 	set_link(LINK_UP);
 	return true;

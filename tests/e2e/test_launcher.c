@@ -378,3 +378,19 @@ Test(launcher, installed_iomon_finds_its_installed_library, .timeout = 120)
 	cr_assert_eq(r.nrecs, 11, "%zu records", r.nrecs);
 	run_free(&r);
 }
+
+Test(launcher, refuses_connections_without_the_session_token)
+{
+	struct run r;
+
+	/* rogue runs without the library (LD_PRELOAD emptied for it alone). */
+	run_traced(&r, NONE, LIST("/usr/bin/env", "LD_PRELOAD=", prog_path("rogue")), NONE);
+	cr_assert_eq(r.status, 0, "rogue could not connect: %s", r.err);
+	for (size_t i = 0; i < r.nrecs; i++)
+		cr_assert_str_neq(r.recs[i].facility, "evil", "a forged record got in");
+	cr_assert(strstr(r.err, "1 connection without the session token refused"),
+		  "stderr: %s", r.err);
+	/* env itself, preloaded, was admitted: its START is there. */
+	cr_assert_geq(count_recs(&r, D(START_STOP), O(START)), 1);
+	run_free(&r);
+}
