@@ -27,6 +27,9 @@
 
 #define EXIT_USAGE 2
 
+/* Long options without a short form. */
+enum { OPT_DROP = 0x100 };
+
 /* A live viewer gets records each poll round anyway; the buffer only has to
  * keep a flood of records down to a few large writes. */
 #define OUTPUT_BUFFER_SIZE (1024 * 1024)
@@ -36,6 +39,8 @@ struct options {
 	const char *start_on_open;
 	const char *output; /* NULL: standard error */
 	unsigned port;	    /* 0: embedded collector */
+	bool unbuffered;    /* one send per record */
+	bool drop;	    /* drop, not wait, when the collector lags */
 	char **command;
 };
 
@@ -53,6 +58,9 @@ static void usage(void)
 	    "  -o, --output FILE         write the records to FILE (default: standard error)\n"
 	    "  -p, --port N              send the records to a collector already listening on\n"
 	    "                            127.0.0.1:N instead of collecting them (not with -o)\n"
+	    "  -u, --unbuffered          send each record as it is made, not in batches\n"
+	    "      --drop                when the collector is slower than the program, drop\n"
+	    "                            and count records rather than make the program wait\n"
 	    "  -h, --help                show this help and exit\n"
 	    "  -V, --version             show the version and exit\n"
 	    "\n"
@@ -96,9 +104,11 @@ static void set_facility(struct options *o, const char *id)
 static void parse_options(int argc, char **argv, struct options *o)
 {
 	/* '+': options end at the command, whose own options are its own. */
-	static const char optstring[] = "+f:s:o:p:hV";
+	static const char optstring[] = "+f:s:o:p:uhV";
 	static const struct option longopts[] = {
 	    {"facility", required_argument, NULL, 'f'},
+	    {"unbuffered", no_argument, NULL, 'u'},
+	    {"drop", no_argument, NULL, OPT_DROP},
 	    {"start-on-open", required_argument, NULL, 's'},
 	    {"output", required_argument, NULL, 'o'},
 	    {"port", required_argument, NULL, 'p'},
@@ -128,6 +138,12 @@ static void parse_options(int argc, char **argv, struct options *o)
 			if (errstr)
 				usage_error("port '%s' is %s: it must be 1 to 65535", optarg,
 					    errstr);
+			break;
+		case 'u':
+			o->unbuffered = true;
+			break;
+		case OPT_DROP:
+			o->drop = true;
 			break;
 		case 'h':
 			usage();
@@ -252,6 +268,10 @@ static void export_options(const struct options *o)
 		set_env(IOMON_ENV_FACILITY, o->facility);
 	if (o->start_on_open)
 		set_env(IOMON_ENV_START_ON_OPEN, o->start_on_open);
+	if (o->unbuffered)
+		set_env(IOMON_ENV_UNBUFFERED, "1");
+	if (o->drop)
+		set_env(IOMON_ENV_DROP, "1");
 }
 
 /* Our own descriptor even for standard error: its buffer is ours to size,

@@ -120,6 +120,10 @@ enum iomon_op { IOMON_OP_LIST(IOMON_ENUM_OP) IOMON_OP_COUNT };
 #define IOMON_ENV_FACILITY "FACILITY_ID"
 #define IOMON_ENV_START_ON_OPEN "START_ON_OPEN"
 #define IOMON_ENV_PORT "IOMON_PORT"
+/* "1": one send per record instead of batches (IOMON_ENV_UNBUFFERED), or
+ * drop and count records rather than wait for a slow collector. */
+#define IOMON_ENV_UNBUFFERED "IOMON_UNBUFFERED"
+#define IOMON_ENV_DROP "IOMON_DROP"
 /* The session token: a collector that sets it admits only connections
  * whose first line is IOMON_HELLO_PREFIX followed by the token. */
 #define IOMON_ENV_TOKEN "IOMON_TOKEN"

@@ -51,6 +51,11 @@ static uint16_t parse_port(const char *v)
 	return port >= 1 && port <= 65535 ? (uint16_t)port : IOMON_DEFAULT_PORT;
 }
 
+static bool is_on(const char *v)
+{
+	return v && strcmp(v, "1") == 0;
+}
+
 /* A token the launcher made: hex digits; anything else is not used. */
 static void load_token(struct iomon_config *cfg, const char *v)
 {
@@ -75,5 +80,6 @@ void iomon_config_load(struct iomon_config *cfg)
 	cfg->port = parse_port(getenv(IOMON_ENV_PORT));
 	load_token(cfg, getenv(IOMON_ENV_TOKEN));
 	cfg->domains = (UINT32_C(1) << IOMON_DOMAIN_COUNT) - 1;
-	cfg->drop_when_full = false;
+	cfg->drop_when_full = is_on(getenv(IOMON_ENV_DROP));
+	cfg->unbuffered = is_on(getenv(IOMON_ENV_UNBUFFERED));
 }

@@ -160,8 +160,10 @@ static void emit(struct iomon_record *rec)
 	p = put_str(p, rec->s2);
 	*p++ = '\n';
 	iomon_ring_commit(r, p);
-	/* After the library's destructor nothing else will flush. */
-	if (IOMON_UNLIKELY(atomic_load_explicit(&exiting, memory_order_relaxed)))
+	/* Unbuffered, or after the library's destructor, when nothing else
+	 * will flush: send it now. */
+	if (IOMON_UNLIKELY(iomon_config.unbuffered ||
+			   atomic_load_explicit(&exiting, memory_order_relaxed)))
 		iomon_flush();
 }
 

@@ -15,6 +15,7 @@ struct iomon_config {
 	uint16_t port;
 	uint32_t domains;		/* bit per domain to record */
 	bool drop_when_full;		/* drop instead of waiting for the collector */
+	bool unbuffered;		/* send each record as it is made */
 	/* "#iomon TOKEN\n", the first line of every connection; empty when no
 	 * IOMON_TOKEN was given. */
 	char hello[IOMON_HELLO_MAX + 1];

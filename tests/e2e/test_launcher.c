@@ -394,3 +394,38 @@ Test(launcher, refuses_connections_without_the_session_token)
 	cr_assert_geq(count_recs(&r, D(START_STOP), O(START)), 1);
 	run_free(&r);
 }
+
+Test(launcher, unbuffered_sends_each_record_as_it_is_made)
+{
+	struct run r;
+	const char *log = scratch_file("strace.log");
+
+	/* strace counts the library's sends: one per record, and the session
+	 * token's line. */
+	run_traced(&r, LIST("-u"),
+		   LIST("/usr/bin/strace", "-f", "-qq", "-e", "trace=sendmsg", "-o", log,
+			prog_path("fileops"), scratch_dir(), "basic"),
+		   NONE);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	/* strace's child records a little before it becomes fileops: count
+	 * from fileops' START on. */
+	size_t fileops_records = 0;
+	bool started = false;
+	for (size_t i = 0; i < r.nrecs; i++) {
+		if (r.recs[i].pid != printed_pid(&r))
+			continue;
+		started |= r.recs[i].op == O(START) &&
+			   strncmp(r.recs[i].s1, prog_path("fileops"), strlen(prog_path("fileops"))) == 0;
+		fileops_records += started;
+	}
+	FILE *f = fopen(log, "r");
+	cr_assert(f, "no strace log");
+	size_t sends = 0;
+	char line[512];
+	while (fgets(line, sizeof(line), f))
+		sends += strstr(line, "sendmsg(") != NULL;
+	fclose(f);
+	cr_assert_eq(fileops_records, 11, "START, 9 calls and STOP: %zu", fileops_records);
+	cr_assert_geq(sends, fileops_records, "%zu sends for %zu records", sends, fileops_records);
+	run_free(&r);
+}
