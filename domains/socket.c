@@ -69,17 +69,40 @@ static inline uint64_t socket_mmsg_bytes(const struct mmsghdr *msgs, int n)
 #define IOMON_STR_DEST(addr, len) socket_addr_or_fd(addr, len, call.rec.fd, call.s1buf)
 #define IOMON_STR_MSG_DEST(msg) \
 	((msg) ? IOMON_STR_DEST((msg)->msg_name, (msg)->msg_namelen) : iomon_str_fd(call.rec.fd))
+/*
+ * An address the call writes back is truncated to the caller's buffer, but
+ * the length it writes back is the address's whole length: so the size of
+ * the buffer is kept before the call, and no more than that is read.  The
+ * FD rules of these rows keep it: RET_CAP(lenp) and ARG_CAP(fd, lenp) are
+ * RET and ARG(fd) that also keep *lenp; ARG_CAP_MSG(fd, msg) keeps
+ * msg->msg_namelen.
+ */
+#define IOMON_FD_BEFORE_RET_CAP(lenp) socklen_t addr_cap = (lenp) ? *(lenp) : 0
+#define IOMON_FD_AFTER_RET_CAP(lenp) IOMON_FD_AFTER_RET
+#define IOMON_FD_BEFORE_ARG_CAP(fd, lenp) \
+	call.rec.fd = (fd);               \
+	socklen_t addr_cap = (lenp) ? *(lenp) : 0
+#define IOMON_FD_AFTER_ARG_CAP(fd, lenp) (void)0
+#define IOMON_FD_BEFORE_ARG_CAP_MSG(fd, msg) \
+	call.rec.fd = (fd);                  \
+	socklen_t addr_cap = (msg) ? (msg)->msg_namelen : 0
+#define IOMON_FD_AFTER_ARG_CAP_MSG(fd, msg) (void)0
+#define ADDR_LEN(len) ((len) < addr_cap ? (len) : addr_cap)
+
 /* S1 SOURCE(addr, lenp): the sender from the out-parameters, if the caller
  * asked for it and there is one; else the fd's path.  MSG_SOURCE(msg): the
  * same from a struct msghdr.  A failed call wrote neither. */
 #define IOMON_STR_SOURCE(addr, lenp) \
-	(failed || !(lenp) ? iomon_str_fd(call.rec.fd) : IOMON_STR_DEST(addr, *(lenp)))
-#define IOMON_STR_MSG_SOURCE(msg) \
-	(failed || !(msg) ? iomon_str_fd(call.rec.fd) : IOMON_STR_MSG_DEST(msg))
+	(failed || !(lenp) ? iomon_str_fd(call.rec.fd) : IOMON_STR_DEST(addr, ADDR_LEN(*(lenp))))
+#define IOMON_STR_MSG_SOURCE(msg)                                                       \
+	(failed || !(msg) ? iomon_str_fd(call.rec.fd)                                    \
+			  : IOMON_STR_DEST((msg)->msg_name, ADDR_LEN((msg)->msg_namelen)))
 /* S1 PEER(addr, lenp): accept()'s peer, from the out-parameters or, when
  * the caller passed none, from the new descriptor. */
-#define IOMON_STR_PEER(addr, lenp)                                                     \
-	((addr) && (lenp) ? IOMON_STR_ADDR_OUT(addr, lenp)                              \
+#define IOMON_STR_PEER(addr, lenp)                                                       \
+	((addr) && (lenp) ? iomon_str_c(failed ? ""                                       \
+					       : iomon_sockaddr_str(addr, ADDR_LEN(*(lenp)), \
+								    call.s1buf))          \
 			  : iomon_str_c(failed ? "" : socket_peer_str((int)ret, call.s1buf)))
 /* S2 SHUT_HOW(how): "SHUT_RD", "SHUT_WR", "SHUT_RDWR", or the number. */
 #define IOMON_STR_SHUT_HOW(how) iomon_str_c(socket_shut_str(how, call.s2buf))
