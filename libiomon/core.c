@@ -19,6 +19,15 @@
 
 _Atomic uint32_t iomon_mask;
 IOMON_TLS int iomon_busy;
+IOMON_TLS int iomon_in_emit;
+
+void iomon_count_dropped(void)
+{
+	struct iomon_ring *r = iomon_ring_self();
+
+	if (r)
+		atomic_fetch_add_explicit(&r->dropped, 1, memory_order_relaxed);
+}
 struct iomon_config iomon_config;
 
 static pid_t my_pid;
@@ -201,7 +210,9 @@ void iomon_call_end(struct iomon_call *call, int err)
 	call->rec.dur_ns = end - call->t0;
 	call->rec.err = err;
 	iomon_busy++;
+	iomon_in_emit++;
 	emit(&call->rec);
+	iomon_in_emit--;
 	iomon_busy--;
 }
 

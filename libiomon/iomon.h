@@ -41,6 +41,21 @@ static inline bool iomon_wants(unsigned domain)
 	return atomic_load_explicit(&iomon_mask, memory_order_relaxed) >> domain & 1;
 }
 
+/* Non-zero while this thread is making a record or sending them: a signal
+ * handler's call then cannot be recorded (it would land in the middle of
+ * the record being written), so it is counted as dropped instead. */
+extern IOMON_TLS int iomon_in_emit;
+
+void iomon_count_dropped(void);
+
+/* A call passed straight through: counted as dropped when it should have
+ * been recorded, but the thread was busy recording another. */
+static inline void iomon_passed_through(unsigned domain)
+{
+	if (IOMON_UNLIKELY(iomon_in_emit) && iomon_wants(domain))
+		iomon_count_dropped();
+}
+
 static inline uint64_t iomon_clock_ns(void)
 {
 	struct timespec ts;

@@ -234,9 +234,11 @@ static void drain(void)
 void iomon_flush(void)
 {
 	iomon_busy++;
+	iomon_in_emit++;
 	pthread_mutex_lock(&send_lock);
 	drain();
 	pthread_mutex_unlock(&send_lock);
+	iomon_in_emit--;
 	iomon_busy--;
 }
 

@@ -237,8 +237,10 @@ static inline int iomon_fileno(FILE *stream)
 	{                                                                               \
 		RET(*real) PARAMS = IOMON_REAL_FN(NAME);                                \
 		if (!iomon_on() ||                                                      \
-		    (!IOMON_HAS_EFFECT_##EFFECT && !iomon_wants(IOMON_DOMAIN_##DOMAIN))) \
+		    (!IOMON_HAS_EFFECT_##EFFECT && !iomon_wants(IOMON_DOMAIN_##DOMAIN))) { \
+			iomon_passed_through(IOMON_DOMAIN_##DOMAIN);                    \
 			return real ARGS;                                               \
+		}                                                                       \
 		bool record = iomon_wants(IOMON_DOMAIN_##DOMAIN);                       \
 		IOMON_CALL_DECLARE(DOMAIN, OP);                   \
 		IOMON_FD_BEFORE_##FD;                                                   \
@@ -276,11 +278,13 @@ static inline int iomon_fileno(FILE *stream)
 		void(*real) PARAMS = IOMON_REAL_FN(NAME);                               \
 		if (!iomon_on() ||                                                      \
 		    (!IOMON_HAS_EFFECT_##EFFECT && !iomon_wants(IOMON_DOMAIN_##DOMAIN))) { \
+			iomon_passed_through(IOMON_DOMAIN_##DOMAIN);                    \
 			real ARGS;                                                      \
 			return;                                                         \
 		}                                                                       \
 		bool record = iomon_wants(IOMON_DOMAIN_##DOMAIN);                       \
 		const bool failed = false;                                              \
+		(void)failed;                                                           \
 		IOMON_CALL_DECLARE(DOMAIN, OP);                   \
 		IOMON_FD_BEFORE_##FD;                                                   \
 		IOMON_EFFECT_BEFORE_##EFFECT;                                           \
