@@ -27,7 +27,8 @@
  *   FD      the fd of the record: ARG(x), RET, FILE(stream) or RET_FILE
  *           (fileno of the stream argument or result), DIR(d) or RET_DIR
  *           (dirfd of the DIR * argument or result), FIRST_OF(fds) (fds[0]
- *           of an array filled in), IN_PARENT (none, and the record is made
+ *           of an array filled in), EMPTY_PATH(dirfd, p, flags) (dirfd when
+ *           a *at call acts on it, else none), IN_PARENT (none, and the record is made
  *           only where the call returned non-zero: fork), CLOSING(fd) (close:
  *           the library's own descriptor answers EBADF), NONE
  *   BYTES   bytes transferred: RET, ITEMS(size) (ret items of size),
@@ -36,6 +37,8 @@
  *           absolute path it names), AT_PATH(dirfd, p) (the same, relative
  *           to dirfd), MODE(m) (a C string as is), FD_PATH (what the fd
  *           table knows of the record's fd), FD_PATH_OF(fd) (of another fd),
+ *           AT_PATH_OR_FD(dirfd, p, flags) (dirfd's own path when the call
+ *           acts on it: AT_EMPTY_PATH and an empty path),
  *           OFLAGS(flags), INT(n) (a number; S2 only), INT_OK(n) (the same,
  *           only if the call succeeded), ADDR(addr, len),
  *           ADDR_OUT(addr, lenp) (a socket address as ip:port, [ip6]:port or
@@ -60,6 +63,7 @@
 #define IOMON_WRAP_H
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -120,6 +124,15 @@ static inline int iomon_fileno(FILE *stream)
 #define IOMON_ERRNO_ERRNO_RET ((int)ret)
 #define IOMON_ERRNO_NULL_ERRNO_SET saved_errno
 
+/* Whether a *at call acts on dirfd itself rather than on a path below it:
+ * an empty path with AT_EMPTY_PATH (or a NULL one, which Linux 6.11 takes
+ * for empty).  A call whose kernel refuses the empty path fails, and its
+ * record still names what it was asked to act on. */
+static inline bool iomon_acts_on_dirfd(const char *path, int flags)
+{
+	return (flags & AT_EMPTY_PATH) && (!path || !*path);
+}
+
 /* FD rules: one part before the real call, one after. */
 #define IOMON_FD_BEFORE_ARG(x) call.rec.fd = (x)
 #define IOMON_FD_AFTER_ARG(x) (void)0
@@ -145,6 +158,11 @@ static inline int iomon_fileno(FILE *stream)
 #define IOMON_FD_BEFORE_CLOSING(x) \
 	do { call.rec.fd = (x); if (iomon_fd_is_own(x)) real = iomon_close_not_open; } while (0)
 #define IOMON_FD_AFTER_CLOSING(x) (void)0
+/* EMPTY_PATH(dirfd, p, flags): dirfd when the call acts on it, since
+ * fstatat(fd, "", AT_EMPTY_PATH) is fstat(fd); none otherwise. */
+#define IOMON_FD_BEFORE_EMPTY_PATH(dirfd, p, flags) \
+	call.rec.fd = iomon_acts_on_dirfd(p, flags) && (dirfd) >= 0 ? (dirfd) : -1
+#define IOMON_FD_AFTER_EMPTY_PATH(dirfd, p, flags) (void)0
 #define IOMON_FD_BEFORE_NONE (void)0
 #define IOMON_FD_AFTER_NONE (void)0
 
@@ -158,6 +176,10 @@ static inline int iomon_fileno(FILE *stream)
 /* S1 and S2 rules */
 #define IOMON_STR_PATH(p) iomon_str_at(AT_FDCWD, p)
 #define IOMON_STR_AT_PATH(dirfd, p) iomon_str_at(dirfd, p)
+/* AT_PATH(dirfd, p), or dirfd's own path (the working directory's for
+ * AT_FDCWD) when the call acts on dirfd itself. */
+#define IOMON_STR_AT_PATH_OR_FD(dirfd, p, flags) \
+	(iomon_acts_on_dirfd(p, flags) ? iomon_str_fd(dirfd) : iomon_str_at(dirfd, p))
 #define IOMON_STR_MODE(m) iomon_str_c(m)
 #define IOMON_STR_FD_PATH iomon_str_fd(call.rec.fd)
 #define IOMON_STR_FD_PATH_OF(fd) iomon_str_fd(fd)
