@@ -1,0 +1,432 @@
+#!/usr/bin/env python3
+"""What iomon costs a program: the benchmark of BENCHMARKS.md.
+
+For each workload (bench/workload.c), runs the configurations
+
+    bare      the workload alone
+    iomon     iomon -o FILE -- workload       (records batched, the default)
+    iomon -u  iomon -u -o FILE -- workload    (one send per record)
+    strace    strace -f -o /dev/null workload
+
+interleaved (ABCD ABCD ...), --runs times each, since the machines this
+runs on are shared and noisy, and prints the medians of the time per call
+measured inside the workload's loop, the ratios to bare, the time iomon
+adds per wrapped call, and the record count check: the records iomon
+delivered for the workload's pid (START/STOP left out) must be exactly the
+wrapped calls the workload says it made.
+
+With --callgrind, also counts user-space instructions per wrapped call
+with valgrind's callgrind, which does not depend on the machine's load,
+and shows which functions they are spent in.
+
+Builds nothing: give it the built iomon and workload (Meson's benchmark()
+targets do).  Exit status: 0, or 1 if a record count check failed, or 2
+if something could not be run.
+"""
+
+import argparse
+import csv
+import os
+import platform
+import re
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+WORKLOADS = ("smallfiles", "preadwrite")
+START_STOP_DOMAIN = "16"
+# Iterations of the calibration runs, and of the two callgrind runs whose
+# difference cancels every cost paid once (start-up, exit).
+CALIBRATION_N = {"smallfiles": 2000, "preadwrite": 10000}
+CALLGRIND_N = {"smallfiles": (200, 1200), "preadwrite": (500, 3000)}
+
+
+class RunError(Exception):
+    pass
+
+
+def clean_env():
+    """The environment without anything that would change what is measured."""
+    return {k: v for k, v in os.environ.items()
+            if k != "LD_PRELOAD" and not k.startswith("IOMON_")}
+
+
+def parse_workload_output(text):
+    out = {"functions": []}
+    for line in text.splitlines():
+        key, _, value = line.partition(" ")
+        if key == "function":
+            name, calls, in_loop, obj = value.split()
+            out["functions"].append((name, int(calls), int(in_loop), obj))
+        elif key == "mode":
+            out[key] = value
+        elif key:
+            out[key] = int(value)
+    for key in ("pid", "iterations", "loop_ns", "loop_calls", "loop_wrapped_calls",
+                "wrapped_calls"):
+        if key not in out:
+            raise RunError("the workload did not print %s:\n%s" % (key, text))
+    return out
+
+
+def run(argv):
+    """Runs argv; returns its output and the CPU time it and its children used."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    proc = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          text=True, env=clean_env())
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if proc.returncode != 0:
+        raise RunError("%s exited with %d:\n%s%s" % (" ".join(argv), proc.returncode,
+                                                    proc.stdout, proc.stderr))
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    return proc.stdout, cpu
+
+
+def count_records(path, pid):
+    """Records of pid in an iomon trace, START/STOP records left out."""
+    pid = str(pid)
+    n = 0
+    with open(path, newline="") as f:
+        for row in csv.reader(f):
+            if len(row) > 4 and row[3] == pid and row[4] != START_STOP_DOMAIN:
+                n += 1
+    return n
+
+
+class Config:
+    def __init__(self, name, prefix, traced=False, n_divisor=1):
+        self.name = name
+        self.prefix = prefix		# a function of the trace file's path
+        self.traced = traced		# writes an iomon trace to check
+        self.n_divisor = n_divisor
+
+
+def configurations(args):
+    configs = [Config("bare", lambda trace: [])]
+    configs.append(Config("iomon", lambda trace: [args.iomon, "-o", trace, "--"],
+                          traced=True))
+    configs.append(Config("iomon -u", lambda trace: [args.iomon, "-u", "-o", trace, "--"],
+                          traced=True))
+    if args.strace:
+        configs.append(Config("strace -f", lambda trace: [args.strace, "-f", "-o",
+                                                          "/dev/null"],
+                              n_divisor=args.strace_divisor))
+    return configs
+
+
+def run_once(args, config, mode, n, workdir):
+    trace = os.path.join(workdir, "trace.csv")
+    argv = config.prefix(trace) + [args.workload, mode, str(n), workdir]
+    stdout, cpu = run(argv)
+    out = parse_workload_output(stdout)
+    out["run_cpu_ns"] = cpu * 1e9
+    if config.traced:
+        if out["wrapped_calls"] == 0:
+            raise RunError("under %s the workload made no wrapped call: was libiomon.so "
+                           "preloaded?\n%s" % (config.name, " ".join(argv)))
+        out["records"] = count_records(trace, out["pid"])
+        os.unlink(trace)
+    return out
+
+
+def calibrate(args, mode, workdir):
+    """Iterations that take about --seconds bare."""
+    n0 = CALIBRATION_N[mode]
+    per_iteration = statistics.median(
+        run_once(args, Config("bare", lambda t: []), mode, n0, workdir)["loop_ns"] / n0
+        for _ in range(3))
+    return max(1000, int(args.seconds * 1e9 / per_iteration))
+
+
+def fmt_ns(x):
+    return "%.0f" % x if abs(x) >= 100 else "%.1f" % x
+
+
+def print_table(head, rows, left=(0,)):
+    widths = [max(len(r[i]) for r in rows + [head]) for i in range(len(head))]
+    for r in [head] + rows:
+        print("  " + "  ".join(v.ljust(w) if i in left else v.rjust(w)
+                               for i, (v, w) in enumerate(zip(r, widths))).rstrip())
+
+
+def report_timing(mode, n, configs, results):
+    """Prints the tables of one workload; returns whether a record count check failed."""
+    bare = results["bare"]
+    traced = [c for c in configs if c.traced]
+    sample = results[traced[0].name][0] if traced else bare[0]
+    calls_per_iter = bare[0]["loop_calls"] / bare[0]["iterations"]
+    wrapped_per_iter = sample["loop_wrapped_calls"] / sample["iterations"]
+    functions = ", ".join("%s%s" % (name, "" if obj.startswith("libc") else "*")
+                          for name, _, in_loop, obj in sample["functions"] if in_loop)
+    print()
+    print("%s: %d iterations of %g I/O calls (%s), %g of them wrapped"
+          % (mode, n, calls_per_iter, functions, wrapped_per_iter))
+    print("  (* = wrapped by libiomon.so in this build)")
+    for c in configs:
+        if c.n_divisor != 1:
+            print("  %s runs do %d iterations (1/%d), to keep the run short"
+                  % (c.name, max(1, n // c.n_divisor), c.n_divisor))
+
+    def per_call(config, key):
+        """The runs' values of key, per I/O call made in the loop."""
+        return [r[key] / r["loop_calls"] for r in results[config.name]]
+
+    def added(config, key):
+        """Median cost added per wrapped call (iomon) or per call (strace)."""
+        extra = statistics.median(per_call(config, key)) - statistics.median(
+            per_call(configs[0], key))
+        return "%+.0f" % (extra * calls_per_iter / (wrapped_per_iter if config.traced
+                                                   else calls_per_iter))
+
+    bare_wall = statistics.median(per_call(configs[0], "loop_ns"))
+    bare_run_cpu = statistics.median(per_call(configs[0], "run_cpu_ns"))
+    check_failed = False
+    wall_rows, cpu_rows = [], []
+    for c in configs:
+        rs = results[c.name]
+        wall = per_call(c, "loop_ns")
+        records = ""
+        if c.traced:
+            bad = [r for r in rs if r["records"] != r["wrapped_calls"]]
+            check_failed |= bool(bad)
+            if bad:
+                records = "NOT EQUAL in %d of %d runs: %s" % (
+                    len(bad), len(rs),
+                    ", ".join("%d records for %d calls" % (r["records"], r["wrapped_calls"])
+                              for r in bad))
+            else:
+                records = "equal in %d runs (%d)" % (len(rs), rs[0]["records"])
+        first = c is configs[0]
+        wall_rows.append((c.name, fmt_ns(statistics.median(wall)),
+                          "%s..%s" % (fmt_ns(min(wall)), fmt_ns(max(wall))),
+                          "%.2f" % (statistics.median(wall) / bare_wall),
+                          "" if first else added(c, "loop_ns"), records))
+        run_cpu = statistics.median(per_call(c, "run_cpu_ns"))
+        cpu_rows.append((c.name, fmt_ns(statistics.median(per_call(c, "loop_cpu_ns"))),
+                         "" if first else added(c, "loop_cpu_ns"),
+                         fmt_ns(run_cpu), "%.2f" % (run_cpu / bare_run_cpu),
+                         "" if first else added(c, "run_cpu_ns")))
+    print()
+    print("  wall clock, in the loop:")
+    print_table(("configuration", "ns/call", "min..max", "x bare", "+ns/call", "records"),
+                wall_rows, left=(0, 5))
+    print()
+    print("  CPU time: of the workload's process in the loop (its sender thread too);"
+          " of every process for the whole run")
+    print_table(("configuration", "loop ns/call", "+ns/call", "run ns/call", "x bare",
+                 "+ns/call"), cpu_rows)
+    return check_failed
+
+
+TIMING_LEGEND = """\
+ns/call: the median over the runs of a time divided by the I/O calls made in
+the loop; +ns/call: how much longer than bare, per wrapped call for iomon,
+per call for strace (each is a system call it stops).  loop: measured inside
+the workload, around its loop.  run: the CPU time of every process of the
+run (workload, iomon and its collector, or strace), start-up and exit
+included; the workload's loop CPU time leaves strace itself out.
+records: iomon's records of the workload's pid (START/STOP left out) against
+the wrapped calls the workload made."""
+
+
+def timing(args, workdir):
+    configs = configurations(args)
+    check_failed = False
+    print()
+    print(TIMING_LEGEND)
+    for mode in args.workloads:
+        n = args.n or calibrate(args, mode, workdir)
+        results = {c.name: [] for c in configs}
+        for _ in range(args.runs):
+            for c in configs:
+                results[c.name].append(
+                    run_once(args, c, mode, max(1, n // c.n_divisor), workdir))
+        check_failed |= report_timing(mode, n, configs, results)
+    return check_failed
+
+
+def callgrind_total(path):
+    """Ir of a callgrind output file, from its summary: or totals: line."""
+    with open(path) as f:
+        for line in f:
+            if line.startswith(("summary:", "totals:")):
+                return int(line.split()[1])
+    raise RunError("no summary or totals line in %s" % path)
+
+
+ANNOTATE_LINE = re.compile(r"^\s*([\d,]+)\s+(?:\([\d.]+%\)\s+)?(\S.*?)\s*$")
+
+
+def callgrind_functions(args, path):
+    """Exclusive Ir of every function of a callgrind output file."""
+    stdout, _ = run([args.callgrind_annotate, "--inclusive=no", "--threshold=100", "--auto=no",
+                     path])
+    functions = {}
+    for line in stdout.splitlines():
+        m = ANNOTATE_LINE.match(line)
+        if m and ":" in m.group(2):
+            name = short_function_name(m.group(2))
+            functions[name] = functions.get(name, 0) + int(m.group(1).replace(",", ""))
+    return functions
+
+
+def short_function_name(text):
+    """'/a/b/format.c:put_csv [/x/libiomon.so]' as 'put_csv (format.c, libiomon.so)'."""
+    m = re.match(r"^(.*?):(\S+)(?:\s+\[(.*)\])?$", text)
+    if not m:
+        return text
+    where = [os.path.basename(m.group(1))]
+    if m.group(3):
+        where.append(os.path.basename(m.group(3)))
+    return "%s (%s)" % (m.group(2), ", ".join(where))
+
+
+def callgrind_run(args, mode, n, workdir, traced):
+    out = os.path.join(workdir, "callgrind.%s.%d.%s" % (mode, n, "iomon" if traced else "bare"))
+    argv = [args.valgrind, "--tool=callgrind", "--callgrind-out-file=" + out,
+            args.workload, mode, str(n), workdir]
+    if traced:
+        argv = [args.iomon, "-o", os.path.join(workdir, "trace.csv"), "--"] + argv
+    result = parse_workload_output(run(argv)[0])
+    if traced and result["wrapped_calls"] == 0:
+        raise RunError("libiomon.so was not loaded under valgrind: " + " ".join(argv))
+    result["ir"] = callgrind_total(out)
+    result["functions"] = callgrind_functions(args, out) if args.callgrind_annotate else {}
+    return result
+
+
+def callgrind(args, workdir):
+    print()
+    print("callgrind: user-space instructions (Ir) of the traced process, from the"
+          " difference of two runs (N1, N2 iterations), so start-up and exit cancel")
+    rows = []
+    where = {}
+    for mode in args.workloads:
+        n1, n2 = CALLGRIND_N[mode]
+        r = {(t, n): callgrind_run(args, mode, n, workdir, t)
+             for t in (False, True) for n in (n1, n2)}
+        d_calls = r[True, n2]["wrapped_calls"] - r[True, n1]["wrapped_calls"]
+        d_io = r[False, n2]["loop_calls"] - r[False, n1]["loop_calls"]
+        bare_slope = (r[False, n2]["ir"] - r[False, n1]["ir"]) / d_io
+        added = ((r[True, n2]["ir"] - r[True, n1]["ir"])
+                 - (r[False, n2]["ir"] - r[False, n1]["ir"])) / d_calls
+        rows.append((mode, "%d/%d" % (n1, n2), "%.0f" % bare_slope, "%.0f" % added))
+        # Where the added instructions go: per function, the iomon run's
+        # slope less the bare run's.
+        def slope(t):
+            a, b = r[t, n1]["functions"], r[t, n2]["functions"]
+            return {f: b.get(f, 0) - a.get(f, 0) for f in set(a) | set(b)}
+        si, sb = slope(True), slope(False)
+        where[mode] = sorted(((si.get(f, 0) - sb.get(f, 0)) / d_calls, f)
+                             for f in set(si) | set(sb))[::-1]
+    print_table(("workload", "N1/N2", "Ir/call bare", "+Ir/wrapped call"), rows)
+    print("  Ir/call bare: the workload's and the C library's instructions per I/O call;"
+          " +Ir/wrapped call: what iomon adds,")
+    print("  its sender thread included.  Under valgrind clock_gettime() is a system call,"
+          " not the vDSO's")
+    print("  code: the 3 clock reads of a record cost more instructions outside valgrind"
+          " than counted here.")
+    for mode, functions in where.items():
+        if not functions:
+            continue
+        print()
+        print("  %s: where the added instructions go, Ir per wrapped call"
+              " (callgrind_annotate --inclusive=no)" % mode)
+        total = sum(x for x, _ in functions)
+        for ir, f in functions[:args.top]:
+            if ir < 0.5:
+                break
+            print("    %7.1f  %4.1f%%  %s" % (ir, 100 * ir / total, f))
+
+
+def machine():
+    load = os.getloadavg()
+    cpu = "?"
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return "%s, %d CPUs (%s), Linux %s, load average %.2f %.2f %.2f" % (
+        platform.node(), os.cpu_count(), cpu, platform.release(), *load)
+
+
+def fs_type(path):
+    best, kind = "", "?"
+    with open("/proc/self/mounts") as f:
+        for line in f:
+            fields = line.split()
+            mnt = fields[1]
+            if (path == mnt or path.startswith(mnt.rstrip("/") + "/")) and len(mnt) >= len(best):
+                best, kind = mnt, fields[2]
+    return kind
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--iomon", required=True, help="the built iomon launcher")
+    p.add_argument("--workload", required=True, help="the built bench/workload")
+    p.add_argument("--runs", type=int, default=5, help="runs of each configuration (5)")
+    p.add_argument("--n", type=int, default=0,
+                   help="iterations per run (default: what takes --seconds bare)")
+    p.add_argument("--seconds", type=float, default=0.3,
+                   help="bare time per run when --n is not given (0.3)")
+    p.add_argument("--workloads", default=",".join(WORKLOADS),
+                   help="comma-separated, of: %s" % ", ".join(WORKLOADS))
+    p.add_argument("--strace", default=shutil.which("strace"), help="strace to compare with")
+    p.add_argument("--no-strace", dest="strace", action="store_const", const=None)
+    p.add_argument("--strace-divisor", type=int, default=10,
+                   help="strace runs do N/this iterations (10): it is that much slower")
+    p.add_argument("--no-timing", action="store_true", help="skip the timed runs")
+    p.add_argument("--callgrind", action="store_true",
+                   help="count instructions per wrapped call with callgrind")
+    p.add_argument("--valgrind", default=shutil.which("valgrind") or "valgrind")
+    p.add_argument("--callgrind-annotate", default=shutil.which("callgrind_annotate"),
+                   help="for the functions the instructions go to")
+    p.add_argument("--top", type=int, default=12, help="functions to show (12)")
+    p.add_argument("--dir", help="where the workload's files and the traces go"
+                   " (default: a new directory in /dev/shm, a tmpfs)")
+    args = p.parse_args()
+    args.workloads = [w for w in args.workloads.split(",") if w]
+    for w in args.workloads:
+        if w not in WORKLOADS:
+            p.error("unknown workload %s" % w)
+
+    parent = args.dir or ("/dev/shm" if os.path.isdir("/dev/shm") else None)
+    workdir = tempfile.mkdtemp(prefix="iomon-bench.", dir=parent)
+    print("iomon benchmark, %s" % time.strftime("%Y-%m-%d %H:%M:%S %z"))
+    print("machine: %s" % machine())
+    print("files and traces in %s (%s)" % (workdir, fs_type(workdir)))
+    if not args.no_timing:
+        print("%d runs of each configuration, interleaved; medians" % args.runs)
+    start = time.monotonic()
+    try:
+        check_failed = False
+        if not args.no_timing:
+            check_failed = timing(args, workdir)
+        if args.callgrind:
+            callgrind(args, workdir)
+    except (RunError, OSError) as e:
+        print("bench: %s" % e, file=sys.stderr)
+        return 2
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    print()
+    print("%.0f s; load average at the end %.2f %.2f %.2f"
+          % (time.monotonic() - start, *os.getloadavg()))
+    if check_failed:
+        print("FAILED: iomon lost or added records (see 'records' above)")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
