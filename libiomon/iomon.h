@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <fcntl.h>
+#include <string.h>
 #include <time.h>
 
 #include "codes.h"
@@ -87,12 +88,7 @@ void iomon_resolve(void **slot, const char *name);
 /* Strings for s1 and s2. */
 static inline struct iomon_str iomon_str_c(const char *s)
 {
-	size_t n = 0;
-
-	if (s)
-		while (s[n] && n < IOMON_STRING_MAX)
-			n++;
-	return (struct iomon_str){ .ptr = s, .len = (uint32_t)n };
+	return (struct iomon_str){ .ptr = s, .len = s ? (uint32_t)strnlen(s, IOMON_STRING_MAX) : 0 };
 }
 
 static inline struct iomon_str iomon_str_fd(int fd)

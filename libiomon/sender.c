@@ -198,10 +198,26 @@ static void report_dropped(void)
 		link_lost();
 }
 
+/* Is the socket still ours?  Asked at most every 10 ms: an fstat() per
+ * send would double the system calls of the unbuffered mode.  (The
+ * wrappers keep the program's close and dup2 off the socket; this catches
+ * what they cannot see, such as a raw close_range system call.) */
+static bool socket_checked_recently(void)
+{
+	static uint64_t last_check;
+	uint64_t now = iomon_clock_ns();
+
+	if (now - last_check < 10 * 1000 * 1000)
+		return true;
+	last_check = now;
+	return false;
+}
+
 /* Ships (or, with no collector, discards and counts) every ring's records. */
 static void drain(void)
 {
-	if (atomic_load(&link_state) == LINK_UP && !socket_still_ours())
+	if (atomic_load(&link_state) == LINK_UP && !socket_checked_recently() &&
+	    !socket_still_ours())
 		link_lost();
 	if (atomic_load(&link_state) == LINK_NEW || atomic_load(&link_state) == LINK_DOWN)
 		connect_collector();
