@@ -82,10 +82,19 @@ struct iomon_row {
 #define IOMON_STRINGIFY_(x) #x
 #define IOMON_STRINGIFY(x) IOMON_STRINGIFY_(x)
 
-/* fflush(NULL) is legal; a stream that failed to open is NULL. */
+/* fflush(NULL) is legal; a stream that failed to open is NULL.  The
+ * _unlocked forms: the wrapper must not take the stream's lock (the
+ * program may hold it, or be a signal handler that interrupted it). */
 static inline int iomon_fileno(FILE *stream)
 {
-	return stream ? fileno(stream) : -1;
+	return stream ? fileno_unlocked(stream) : -1;
+}
+
+/* ferror(), without crashing where the C library itself did not (fgets
+ * with a NULL stream and a size of 0 returns NULL). */
+static inline bool iomon_ferror(FILE *stream)
+{
+	return stream && ferror_unlocked(stream);
 }
 
 /* The real function, resolving it now if start-up has not yet done so (a
@@ -106,9 +115,9 @@ static inline int iomon_fileno(FILE *stream)
 #define IOMON_FAIL_NULLPTR (ret == NULL)
 #define IOMON_FAIL_NEG (ret < 0)
 #define IOMON_FAIL_ISEOF (ret == EOF)
-#define IOMON_FAIL_SHORT(n, stream) (ret < (n) && ferror(stream))
-#define IOMON_FAIL_NULLERR(stream) (ret == NULL && ferror(stream))
-#define IOMON_FAIL_EOFERR(stream) (ret == EOF && ferror(stream))
+#define IOMON_FAIL_SHORT(n, stream) (ret < (n) && iomon_ferror(stream))
+#define IOMON_FAIL_NULLERR(stream) (ret == NULL && iomon_ferror(stream))
+#define IOMON_FAIL_EOFERR(stream) (ret == EOF && iomon_ferror(stream))
 #define IOMON_FAIL_ERRNO_RET (ret != 0)
 /* readdir() and its kind: NULL is the end, or a failure if errno changed. */
 #define IOMON_FAIL_NULL_ERRNO_SET (ret == NULL && saved_errno != errno_before)
