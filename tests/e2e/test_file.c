@@ -4,6 +4,9 @@
  * fileops is built twice, with and without _FILE_OFFSET_BITS=64, so that
  * both open() and open64() (and the other large-file names) are exercised;
  * chkcalls calls the fortified entry points (__open_2, __read_chk, ...).
+ * Only the file domains' records are asserted: the programs' other calls
+ * (an lseek, a pipe) are recorded only when their domains are compiled in,
+ * and are those domains' tests to assert.
  */
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
@@ -18,8 +21,42 @@
 #define D(name) IOMON_DOMAIN_##name
 #define O(name) IOMON_OP_##name
 
+/* Keeps the records of the domains in the mask, in their order. */
+static void keep_domains(struct run *r, uint32_t mask)
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < r->nrecs; i++) {
+		if (mask >> r->recs[i].domain & 1) {
+			r->recs[kept++] = r->recs[i];
+		} else {
+			free(r->recs[i].s1);
+			free(r->recs[i].s2);
+		}
+	}
+	r->nrecs = kept;
+}
+
+#define MASK(d) (UINT32_C(1) << D(d))
+#define FILE_DOMAINS (MASK(FILE_OPEN_CLOSE) | MASK(FILE_READ) | MASK(FILE_WRITE))
+
+/* Line n of the program's output (0 is its pid), without its newline. */
+static const char *output_line(const struct run *r, unsigned n)
+{
+	static char line[4200];
+	const char *p = r->out;
+
+	for (; n > 0 && p; n--)
+		if ((p = strchr(p, '\n')))
+			p++;
+	cr_assert(p && *p, "the program printed no line %u: '%s'", n, r->out);
+	snprintf(line, sizeof(line), "%.*s", (int)strcspn(p, "\n"), p);
+	return line;
+}
+
 /* Runs a scenario and checks what every record shares; then drops the
- * START and STOP records, so that record i is the scenario's call i. */
+ * START and STOP records and the other domains' records, so that record i
+ * is the scenario's file call i. */
 static void run_scenario(struct run *r, const char *prog, const char *scenario)
 {
 	char cmdline[4400];
@@ -39,6 +76,7 @@ static void run_scenario(struct run *r, const char *prog, const char *scenario)
 	expect_rec(r, r->nrecs - 1, D(START_STOP), O(STOP), 0, -1, 0, "", "0");
 	drop_first(r);
 	drop_last(r);
+	keep_domains(r, FILE_DOMAINS);
 }
 
 /* Criterion runs each test in a process of its own: parameters are copied
@@ -88,20 +126,19 @@ ParameterizedTest(struct variant *variant, file, stdio, .fini = scratch_cleanup)
 	expect_rec(&r, 0, D(FILE_OPEN_CLOSE), O(OPEN), 0, 3, 0, b, "w");
 	expect_rec(&r, 1, D(FILE_WRITE), O(WRITE), 0, 3, 6, b, "");	/* fwrite */
 	expect_rec(&r, 2, D(FILE_WRITE), O(WRITE), 0, 3, 4, b, "");	/* fprintf */
-	expect_rec(&r, 3, D(SYNCS), O(FLUSH), 0, 3, 0, b, "");
-	expect_rec(&r, 4, D(FILE_OPEN_CLOSE), O(CLOSE), 0, 3, 0, b, "");
-	expect_rec(&r, 5, D(FILE_OPEN_CLOSE), O(OPEN), 0, 3, 0, b, "r");
-	expect_rec(&r, 6, D(FILE_READ), O(READ), 0, 3, 6, b, "");	/* fread */
-	expect_rec(&r, 7, D(FILE_READ), O(READ), 0, 3, 0, b, "");	/* fscanf */
-	expect_rec(&r, 8, D(FILE_READ), O(READ), 0, 3, 1, b, "");	/* fread, short */
-	expect_rec(&r, 9, D(FILE_OPEN_CLOSE), O(CLOSE), 0, 3, 0, b, "");
-	expect_rec(&r, 10, D(FILE_OPEN_CLOSE), O(OPEN), 0, 3, 0, b, "O_RDONLY");
-	expect_rec(&r, 11, D(FILE_OPEN_CLOSE), O(OPEN), 0, 3, 0, b, "r");	/* fdopen */
-	expect_rec(&r, 12, D(FILE_OPEN_CLOSE), O(OPEN), 0, 3, 0, c, "w");	/* freopen */
-	expect_rec(&r, 13, D(FILE_OPEN_CLOSE), O(CLOSE), 0, 3, 0, c, "");
-	expect_rec(&r, 14, D(FILE_OPEN_CLOSE), O(OPEN), ENOENT, -1, 0,
+	expect_rec(&r, 3, D(FILE_OPEN_CLOSE), O(CLOSE), 0, 3, 0, b, "");
+	expect_rec(&r, 4, D(FILE_OPEN_CLOSE), O(OPEN), 0, 3, 0, b, "r");
+	expect_rec(&r, 5, D(FILE_READ), O(READ), 0, 3, 6, b, "");	/* fread */
+	expect_rec(&r, 6, D(FILE_READ), O(READ), 0, 3, 0, b, "");	/* fscanf */
+	expect_rec(&r, 7, D(FILE_READ), O(READ), 0, 3, 1, b, "");	/* fread, short */
+	expect_rec(&r, 8, D(FILE_OPEN_CLOSE), O(CLOSE), 0, 3, 0, b, "");
+	expect_rec(&r, 9, D(FILE_OPEN_CLOSE), O(OPEN), 0, 3, 0, b, "O_RDONLY");
+	expect_rec(&r, 10, D(FILE_OPEN_CLOSE), O(OPEN), 0, 3, 0, b, "r");	/* fdopen */
+	expect_rec(&r, 11, D(FILE_OPEN_CLOSE), O(OPEN), 0, 3, 0, c, "w");	/* freopen */
+	expect_rec(&r, 12, D(FILE_OPEN_CLOSE), O(CLOSE), 0, 3, 0, c, "");
+	expect_rec(&r, 13, D(FILE_OPEN_CLOSE), O(OPEN), ENOENT, -1, 0,
 		   scratch_file("missing.txt"), "r");
-	cr_assert_eq(r.nrecs, 15, "%zu records, expected 15", r.nrecs);
+	cr_assert_eq(r.nrecs, 14, "%zu records, expected 14", r.nrecs);
 	run_free(&r);
 }
 
@@ -123,8 +160,129 @@ ParameterizedTest(struct variant *variant, file, vectored, .fini = scratch_clean
 	expect_rec(&r, 4, D(FILE_READ), O(READ), 0, 3, 4, v, "");	/* pread */
 	expect_rec(&r, 5, D(FILE_READ), O(READ), 0, 3, 8, v, "");	/* readv */
 	expect_rec(&r, 6, D(FILE_READ), O(READ), 0, 3, 4, v, "");	/* preadv */
-	expect_rec(&r, 7, D(FILE_OPEN_CLOSE), O(CLOSE), 0, 3, 0, v, "");
-	cr_assert_eq(r.nrecs, 8, "%zu records, expected 8", r.nrecs);
+	expect_rec(&r, 7, D(FILE_WRITE), O(WRITE), 0, 3, 8, v, "");	/* pwritev2 */
+	expect_rec(&r, 8, D(FILE_WRITE), O(WRITE), 0, 3, 4, v, "");	/* pwritev64v2 */
+	expect_rec(&r, 9, D(FILE_READ), O(READ), 0, 3, 8, v, "");	/* preadv2 */
+	expect_rec(&r, 10, D(FILE_READ), O(READ), 0, 3, 6, v, "");	/* preadv64v2 */
+	expect_rec(&r, 11, D(FILE_READ), O(READ), EOPNOTSUPP, 3, 0, v, "");	/* bad flags */
+	expect_rec(&r, 12, D(FILE_WRITE), O(WRITE), EBADF, -1, 0, "", "");
+	expect_rec(&r, 13, D(FILE_OPEN_CLOSE), O(CLOSE), 0, 3, 0, v, "");
+	cr_assert_eq(r.nrecs, 14, "%zu records, expected 14", r.nrecs);
+	run_free(&r);
+}
+
+ParameterizedTestParameters(file, transfer)
+{
+	return cr_make_param_array(struct variant, variants, 2);
+}
+
+/* copy_file_range, sendfile and splice: the destination's record, with the
+ * source's path in s2. */
+ParameterizedTest(struct variant *variant, file, transfer, .fini = scratch_cleanup)
+{
+	struct run r;
+	const char *src = scratch_file("src.txt"), *dst = scratch_file("dst.txt");
+
+	run_scenario(&r, variant->prog, "transfer");
+	char pipe_name[4200];
+	snprintf(pipe_name, sizeof(pipe_name), "%s", output_line(&r, 1));
+	cr_assert(strncmp(pipe_name, "pipe:[", 6) == 0, "a pipe: '%s'", pipe_name);
+	expect_rec(&r, 0, D(FILE_OPEN_CLOSE), O(OPEN), 0, 3, 0, src, "O_RDWR|O_CREAT|O_TRUNC");
+	expect_rec(&r, 1, D(FILE_WRITE), O(WRITE), 0, 3, 10, src, "");
+	expect_rec(&r, 2, D(FILE_OPEN_CLOSE), O(OPEN), 0, 4, 0, dst, "O_WRONLY|O_CREAT|O_TRUNC");
+	expect_rec(&r, 3, D(FILE_WRITE), O(WRITE), 0, 4, 4, dst, src);	/* copy_file_range */
+	expect_rec(&r, 4, D(FILE_WRITE), O(WRITE), 0, 4, 3, dst, src);	/* sendfile */
+	expect_rec(&r, 5, D(FILE_WRITE), O(WRITE), 0, 4, 3, dst, src);	/* sendfile64 */
+	expect_rec(&r, 6, D(FILE_WRITE), O(WRITE), 0, 6, 5, pipe_name, src);	/* splice in */
+	expect_rec(&r, 7, D(FILE_WRITE), O(WRITE), 0, 4, 5, dst, pipe_name);	/* splice out */
+	/* copy_file_range and sendfile from a write-only source; a splice
+	 * without a pipe. */
+	expect_rec(&r, 8, D(FILE_WRITE), O(WRITE), EBADF, 3, 0, src, dst);
+	expect_rec(&r, 9, D(FILE_WRITE), O(WRITE), EBADF, 3, 0, src, dst);
+	expect_rec(&r, 10, D(FILE_WRITE), O(WRITE), EINVAL, 4, 0, dst, src);
+	expect_rec(&r, 11, D(FILE_OPEN_CLOSE), O(CLOSE), 0, 5, 0, pipe_name, "");
+	expect_rec(&r, 12, D(FILE_OPEN_CLOSE), O(CLOSE), 0, 6, 0, pipe_name, "");
+	expect_rec(&r, 13, D(FILE_OPEN_CLOSE), O(CLOSE), 0, 4, 0, dst, "");
+	expect_rec(&r, 14, D(FILE_READ), O(READ), 0, 3, 10, src, "");
+	expect_rec(&r, 15, D(FILE_OPEN_CLOSE), O(CLOSE), 0, 3, 0, src, "");
+	expect_rec(&r, 16, D(FILE_OPEN_CLOSE), O(OPEN), 0, 3, 0, dst, "O_RDONLY");
+	expect_rec(&r, 17, D(FILE_READ), O(READ), 0, 3, 10, dst, "");
+	expect_rec(&r, 18, D(FILE_OPEN_CLOSE), O(CLOSE), 0, 3, 0, dst, "");
+	cr_assert_eq(r.nrecs, 19, "%zu records, expected 19", r.nrecs);
+	run_free(&r);
+}
+
+ParameterizedTestParameters(file, lines)
+{
+	return cr_make_param_array(struct variant, variants, 2);
+}
+
+/* Lines and characters, under every name glibc exports for them: a byte
+ * count each, the end of the file no failure, a failure each way. */
+ParameterizedTest(struct variant *variant, file, lines, .fini = scratch_cleanup)
+{
+	struct run r;
+	const char *g = scratch_file("g.txt");
+	/* The bytes of each call, in the order fileops makes them. */
+	static const uint64_t writes[] = {
+		6, 6, 6,       /* fputs, fputs_unlocked, _IO_fputs */
+		15,            /* fwrite */
+		1, 1, 1, 1, 1, /* fputc, putc, _IO_putc, fputc_unlocked, putc_unlocked */
+	};
+	static const uint64_t reads[] = {
+		6, 6, 6,       /* getline, getdelim, __getdelim */
+		3, 3, 3,       /* fgets, fgets_unlocked, _IO_fgets */
+		3, 3,          /* __fgets_chk, __fgets_unlocked_chk */
+		1, 1, 1, 1, 1, /* fgetc, getc, _IO_getc, fgetc_unlocked, getc_unlocked */
+		0, 0, 0,       /* fgetc, getline, fgets at the end of the file */
+	};
+	size_t i = 0;
+
+	run_scenario(&r, variant->prog, "lines");
+	expect_rec(&r, i++, D(FILE_OPEN_CLOSE), O(OPEN), 0, 3, 0, g, "w+");
+	for (size_t k = 0; k < sizeof(writes) / sizeof(writes[0]); k++)
+		expect_rec(&r, i++, D(FILE_WRITE), O(WRITE), 0, 3, writes[k], g, "");
+	for (size_t k = 0; k < sizeof(reads) / sizeof(reads[0]); k++)
+		expect_rec(&r, i++, D(FILE_READ), O(READ), 0, 3, reads[k], g, "");
+	expect_rec(&r, i++, D(FILE_OPEN_CLOSE), O(CLOSE), 0, 3, 0, g, "");
+	expect_rec(&r, i++, D(FILE_OPEN_CLOSE), O(OPEN), 0, 3, 0, g, "r");
+	expect_rec(&r, i++, D(FILE_WRITE), O(WRITE), EBADF, 3, 0, g, "");	/* fputs */
+	expect_rec(&r, i++, D(FILE_WRITE), O(WRITE), EBADF, 3, 0, g, "");	/* putc */
+	expect_rec(&r, i++, D(FILE_OPEN_CLOSE), O(CLOSE), 0, 3, 0, g, "");
+	expect_rec(&r, i++, D(FILE_OPEN_CLOSE), O(OPEN), 0, 3, 0, g, "a");
+	expect_rec(&r, i++, D(FILE_READ), O(READ), EBADF, 3, 0, g, "");	/* fgets */
+	expect_rec(&r, i++, D(FILE_READ), O(READ), EBADF, 3, 0, g, "");	/* getc */
+	expect_rec(&r, i++, D(FILE_READ), O(READ), EBADF, 3, 0, g, "");	/* getline */
+	expect_rec(&r, i++, D(FILE_READ), O(READ), EINVAL, 3, 0, g, "");	/* getdelim(NULL) */
+	expect_rec(&r, i++, D(FILE_OPEN_CLOSE), O(CLOSE), 0, 3, 0, g, "");
+	cr_assert_eq(r.nrecs, i, "%zu records, expected %zu", r.nrecs, i);
+	run_free(&r);
+}
+
+ParameterizedTestParameters(file, tmpfile)
+{
+	return cr_make_param_array(struct variant, variants, 2);
+}
+
+/* tmpfile: s1 is the name the kernel gives the file, and the later records
+ * of its descriptor name it the same way. */
+ParameterizedTest(struct variant *variant, file, tmpfile, .fini = scratch_cleanup)
+{
+	struct run r;
+	char first[4200], second[4200];
+
+	run_scenario(&r, variant->prog, "tmpfile");
+	snprintf(first, sizeof(first), "%s", output_line(&r, 1));
+	snprintf(second, sizeof(second), "%s", output_line(&r, 2));
+	cr_assert(strstr(first, " (deleted)"), "a file without a name: '%s'", first);
+	expect_rec(&r, 0, D(FILE_OPEN_CLOSE), O(OPEN), 0, 3, 0, first, "w+");
+	expect_rec(&r, 1, D(FILE_WRITE), O(WRITE), 0, 3, 1, first, "");
+	expect_rec(&r, 2, D(FILE_OPEN_CLOSE), O(CLOSE), 0, 3, 0, first, "");
+	expect_rec(&r, 3, D(FILE_OPEN_CLOSE), O(OPEN), 0, 3, 0, second, "w+");	/* tmpfile64 */
+	expect_rec(&r, 4, D(FILE_OPEN_CLOSE), O(CLOSE), 0, 3, 0, second, "");
+	expect_rec(&r, 5, D(FILE_OPEN_CLOSE), O(OPEN), EMFILE, -1, 0, "", "w+");
+	expect_rec(&r, 6, D(FILE_OPEN_CLOSE), O(OPEN), EMFILE, -1, 0, "", "w+");
+	cr_assert_eq(r.nrecs, 7, "%zu records, expected 7", r.nrecs);
 	run_free(&r);
 }
 
@@ -178,6 +336,7 @@ Test(file, fortified_entry_points, .fini = scratch_cleanup)
 	expect_rec(&r, r.nrecs - 1, D(START_STOP), O(STOP), 0, -1, 0, "", "0");
 	drop_first(&r);
 	drop_last(&r);
+	keep_domains(&r, FILE_DOMAINS);
 	expect_rec(&r, 0, D(FILE_OPEN_CLOSE), O(OPEN), 0, 3, 0, f, "w");
 	expect_rec(&r, 1, D(FILE_WRITE), O(WRITE), 0, 3, 10, f, "");	/* __fprintf_chk */
 	expect_rec(&r, 2, D(FILE_WRITE), O(WRITE), 0, 3, 2, f, "");	/* __vfprintf_chk */

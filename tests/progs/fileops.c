@@ -1,20 +1,46 @@
 /*
  * Makes a known sequence of file calls, one scenario per run:
  *   fileops DIR SCENARIO
- * and prints its pid.
+ * and prints its pid, then the kernel's name of each descriptor the test
+ * cannot know the name of (a pipe, a temporary file), a line each.
  * The end-to-end tests know what each scenario does and assert the records
  * iomon makes of it, call by call (see tests/e2e/test_file.c).  Every
  * result is checked here too, so a wrapper that changed one would fail the
  * run (exit 1) whatever the records say.
  */
 #define _LARGEFILE64_SOURCE 1
+/* fgets is to be fgets, not the __fgets_chk the fortified headers make of
+ * it: that one is called by its own name. */
+#undef _FORTIFY_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/sendfile.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <unistd.h>
+
+/* Names glibc exports for old binaries, or makes of calls through its
+ * headers (fortified fgets), that no header declares. */
+char *_IO_fgets(char *s, int size, FILE *stream);
+int _IO_fputs(const char *s, FILE *stream);
+int _IO_getc(FILE *stream);
+int _IO_putc(int c, FILE *stream);
+char *__fgets_chk(char *s, size_t slen, int size, FILE *stream);
+char *__fgets_unlocked_chk(char *s, size_t slen, int size, FILE *stream);
+
+/* Functions that glibc's headers make inline when optimising (getline is
+ * then __getdelim, getc_unlocked reads the buffer itself), called through
+ * a pointer so that the program calls the exported function whatever the
+ * optimisation. */
+static ssize_t (*volatile getline_fn)(char **, size_t *, FILE *) = getline;
+static int (*volatile fgetc_unlocked_fn)(FILE *) = fgetc_unlocked;
+static int (*volatile getc_unlocked_fn)(FILE *) = getc_unlocked;
+static int (*volatile fputc_unlocked_fn)(int, FILE *) = fputc_unlocked;
+static int (*volatile putc_unlocked_fn)(int, FILE *) = putc_unlocked;
 
 static const char *dir;
 
@@ -68,7 +94,6 @@ static void stdio(void)
 	CHECK(f);
 	CHECK(fwrite("abcdef", 2, 3, f) == 3);
 	CHECK(fprintf(f, " %d\n", 42) == 4);
-	CHECK(fflush(f) == 0);
 	CHECK(fclose(f) == 0);
 	f = fopen(b, "r");
 	CHECK(f);
@@ -84,6 +109,19 @@ static void stdio(void)
 	CHECK(f);
 	CHECK(fclose(f) == 0);
 	CHECK(fopen(in_dir("missing.txt"), "r") == NULL && errno == ENOENT);
+}
+
+/* The name the kernel gives fd ("pipe:[1234]"), on a line of its own, for
+ * the test to expect.  A raw system call, so that no wrapper records it. */
+static void print_fd_name(int fd)
+{
+	char link[64], name[4096];
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	long n = syscall(SYS_readlinkat, AT_FDCWD, link, name, sizeof(name) - 1);
+	CHECK(n > 0);
+	name[n] = '\0';
+	printf("%s\n", name);
 }
 
 /* Positional and vectored I/O. */
@@ -102,7 +140,139 @@ static void vectored(void)
 	CHECK(lseek(fd, 0, SEEK_SET) == 0);
 	CHECK(readv(fd, in, 2) == 8 && memcmp(y, "5678", 4) == 0);
 	CHECK(preadv(fd, in, 2, 10) == 4);
+	CHECK(pwritev2(fd, out, 2, 14, RWF_DSYNC) == 8);
+	CHECK(pwritev64v2(fd, out, 1, 22, 0) == 4);
+	CHECK(preadv2(fd, in, 2, 8, 0) == 8 && memcmp(x, "ab12", 4) == 0 &&
+	      memcmp(y, "3412", 4) == 0);
+	CHECK(preadv64v2(fd, in, 2, 20, 0) == 6 && memcmp(x, "7812", 4) == 0);
+	errno = 0;
+	CHECK(preadv2(fd, in, 2, 0, -1) == -1 && errno == EOPNOTSUPP);
+	CHECK(pwritev2(-1, out, 2, 0, 0) == -1 && errno == EBADF);
 	CHECK(close(fd) == 0);
+}
+
+/* Bytes from one descriptor to another, without passing through the
+ * program: each call is the destination's record. */
+static void transfer(void)
+{
+	int pipefd[2];
+	off64_t in_off = 0, out_off = 4;
+	off_t off = 4;
+	off64_t off64 = 7;
+	char buf[16];
+
+	int src = open(in_dir("src.txt"), O_RDWR | O_CREAT | O_TRUNC, 0644);
+	CHECK(src >= 0);
+	CHECK(write(src, "0123456789", 10) == 10);
+	int dst = open(in_dir("dst.txt"), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	CHECK(dst >= 0);
+	CHECK(copy_file_range(src, &in_off, dst, NULL, 4, 0) == 4 && in_off == 4);
+	CHECK(sendfile(dst, src, &off, 3) == 3 && off == 7);
+	CHECK(sendfile64(dst, src, &off64, 3) == 3 && off64 == 10);
+	CHECK(pipe(pipefd) == 0);
+	print_fd_name(pipefd[0]);
+	in_off = 0;
+	CHECK(splice(src, &in_off, pipefd[1], NULL, 5, 0) == 5);
+	CHECK(splice(pipefd[0], NULL, dst, &out_off, 5, 0) == 5);
+	/* A write-only source; a splice with no pipe at either end. */
+	errno = 0;
+	CHECK(copy_file_range(dst, NULL, src, NULL, 1, 0) == -1 && errno == EBADF);
+	CHECK(sendfile(src, dst, NULL, 1) == -1 && errno == EBADF);
+	CHECK(splice(src, NULL, dst, NULL, 1, 0) == -1 && errno == EINVAL);
+	CHECK(close(pipefd[0]) == 0 && close(pipefd[1]) == 0);
+	CHECK(close(dst) == 0);
+	CHECK(pread(src, buf, sizeof(buf), 0) == 10);
+	CHECK(close(src) == 0);
+	int check = open(in_dir("dst.txt"), O_RDONLY);
+	CHECK(check >= 0 && read(check, buf, sizeof(buf)) == 10);
+	CHECK(memcmp(buf, "0123012349", 10) == 0);
+	CHECK(close(check) == 0);
+}
+
+/* Lines and characters through stdio, and each one's way to end. */
+static void lines(void)
+{
+	const char *g = in_dir("g.txt");
+	char buf[16], *line = NULL;
+	size_t n = 0;
+
+	FILE *f = fopen(g, "w+");
+	CHECK(f);
+	CHECK(fputs("line1\n", f) >= 0);
+	CHECK(fputs_unlocked("line2\n", f) >= 0);
+	CHECK(_IO_fputs("line3\n", f) >= 0);
+	CHECK(fwrite("l4\nl5\nl6\nl7\nl8\n", 3, 5, f) == 5);
+	CHECK(fputc('a', f) == 'a');
+	CHECK(putc('b', f) == 'b');
+	CHECK(_IO_putc('c', f) == 'c');
+	CHECK(fputc_unlocked_fn('d', f) == 'd');
+	CHECK(putc_unlocked_fn('e', f) == 'e');
+	rewind(f);
+	CHECK(getline_fn(&line, &n, f) == 6 && strcmp(line, "line1\n") == 0);
+	CHECK(getdelim(&line, &n, '\n', f) == 6 && strcmp(line, "line2\n") == 0);
+	CHECK(__getdelim(&line, &n, '\n', f) == 6 && strcmp(line, "line3\n") == 0);
+	CHECK(fgets(buf, sizeof(buf), f) == buf && strcmp(buf, "l4\n") == 0);
+	CHECK(fgets_unlocked(buf, sizeof(buf), f) == buf && strcmp(buf, "l5\n") == 0);
+	CHECK(_IO_fgets(buf, sizeof(buf), f) == buf && strcmp(buf, "l6\n") == 0);
+	CHECK(__fgets_chk(buf, sizeof(buf), sizeof(buf), f) == buf && strcmp(buf, "l7\n") == 0);
+	CHECK(__fgets_unlocked_chk(buf, sizeof(buf), sizeof(buf), f) == buf &&
+	      strcmp(buf, "l8\n") == 0);
+	CHECK(fgetc(f) == 'a');
+	CHECK(getc(f) == 'b');
+	CHECK(_IO_getc(f) == 'c');
+	CHECK(fgetc_unlocked_fn(f) == 'd');
+	CHECK(getc_unlocked_fn(f) == 'e');
+	/* The end of the file, which no call counts as a failure. */
+	CHECK(fgetc(f) == EOF && feof(f) && !ferror(f));
+	CHECK(getline_fn(&line, &n, f) == -1 && !ferror(f));
+	CHECK(fgets(buf, sizeof(buf), f) == NULL && !ferror(f));
+	CHECK(fclose(f) == 0);
+
+	/* Writing a stream open for reading, reading one open for writing. */
+	f = fopen(g, "r");
+	CHECK(f);
+	errno = 0;
+	CHECK(fputs("x", f) == EOF && errno == EBADF);
+	clearerr(f);
+	CHECK(putc('x', f) == EOF && errno == EBADF);
+	CHECK(fclose(f) == 0);
+	f = fopen(g, "a");
+	CHECK(f);
+	errno = 0;
+	CHECK(fgets(buf, sizeof(buf), f) == NULL && errno == EBADF);
+	clearerr(f);
+	CHECK(getc(f) == EOF && errno == EBADF);
+	clearerr(f);
+	CHECK(getline_fn(&line, &n, f) == -1 && errno == EBADF);
+	clearerr(f);
+	errno = 0;
+	CHECK(getdelim(NULL, &n, '\n', f) == -1 && errno == EINVAL);
+	CHECK(fclose(f) == 0);
+	free(line);
+}
+
+/* Files without a name, and one refused for want of a descriptor. */
+static void temporary(void)
+{
+	struct rlimit limit, none_left;
+
+	FILE *f = tmpfile();
+	CHECK(f);
+	print_fd_name(fileno(f));
+	CHECK(fputs("t", f) >= 0);
+	CHECK(fclose(f) == 0);
+	f = tmpfile64();
+	CHECK(f);
+	print_fd_name(fileno(f));
+	CHECK(fclose(f) == 0);
+	/* Descriptors 0 to 2 are all this process may have. */
+	CHECK(getrlimit(RLIMIT_NOFILE, &limit) == 0);
+	none_left = (struct rlimit){ 3, limit.rlim_max };
+	CHECK(setrlimit(RLIMIT_NOFILE, &none_left) == 0);
+	errno = 0;
+	CHECK(tmpfile() == NULL && errno == EMFILE);
+	CHECK(tmpfile64() == NULL && errno == EMFILE);
+	CHECK(setrlimit(RLIMIT_NOFILE, &limit) == 0);
 }
 
 /* The large-file names, creat and openat. */
@@ -151,6 +321,9 @@ static const struct {
 	{ "basic", basic },
 	{ "stdio", stdio },
 	{ "vectored", vectored },
+	{ "transfer", transfer },
+	{ "lines", lines },
+	{ "tmpfile", temporary },
 	{ "large", large },
 	{ "lifecycle", lifecycle },
 };
