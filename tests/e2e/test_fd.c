@@ -102,6 +102,10 @@ Test(fd, the_librarys_own_descriptor_survives_the_program, .fini = scratch_clean
 	free(text);
 	/* Every call was recorded: nothing was dropped on the way. */
 	cr_assert_eq(count_recs(&r, D(FILE_DESCRIPTORS), O(DUP)), 1020);
+	size_t refused = 0;
+	for (size_t i = 0; i < r.nrecs; i++)
+		refused += r.recs[i].op == O(CLOSE) && r.recs[i].err == EBADF;
+	cr_assert_eq(refused, 1020, "closes of descriptors that were not open: %zu", refused);
 	cr_assert_eq(count_recs(&r, D(START_STOP), O(DROPPED)), 0, "records were dropped");
 	cr_assert_eq(count_recs(&r, D(FILE_WRITE), O(WRITE)), 3);
 	cr_assert_eq(count_recs(&r, D(START_STOP), O(STOP)), 1);

@@ -1,11 +1,14 @@
 /*
  * What daemons and careless programs do to descriptors they do not own:
  *   fd_hostile DIR
- * dup2() a file onto every descriptor from 3 to 1023, close them all one by
- * one, then close_range() and closefrom() the lot.  The library's socket is
+ * close every descriptor from 4 to 1023 while none of them is open (each
+ * must fail with EBADF, the library's socket among them), then dup2() a
+ * file onto every one, close them all one by one, then close_range() and
+ * closefrom() the lot.  The library's socket is
  * among them; the program must not notice, and no record may land in its
  * file.  Prints its pid.
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +35,8 @@ int main(int argc, char **argv)
 	int f = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	CHECK(f == 3);
 	CHECK(write(f, "start\n", 6) == 6);
+	for (int fd = 4; fd < 1024; fd++)
+		CHECK(close(fd) == -1 && errno == EBADF);
 	for (int fd = 4; fd < 1024; fd++)
 		CHECK(dup2(f, fd) == fd);
 	/* Every copy is the program's file: writing through any of them is. */
