@@ -58,28 +58,6 @@ static const char *iomon_access_mode_str(int mode, char *buf)
 }
 #define IOMON_STR_ACCESS_MODE(mode) iomon_str_c(iomon_access_mode_str(mode, call.s2buf))
 
-/* S2 OCTAL(mode): the mode as C writes it, with at least three digits
- * after the leading 0: "0644", "04755", "0000". */
-static const char *iomon_octal_str(mode_t mode, char *buf)
-{
-	char digits[sizeof(mode_t) * 8 / 3 + 1];
-	size_t n = 0;
-
-	do {
-		digits[n++] = (char)('0' + (mode & 7));
-		mode >>= 3;
-	} while (mode);
-	while (n < 3)
-		digits[n++] = '0';
-	char *p = buf;
-	*p++ = '0';
-	while (n)
-		*p++ = digits[--n];
-	*p = '\0';
-	return buf;
-}
-#define IOMON_STR_OCTAL(mode) iomon_str_c(iomon_octal_str(mode, call.s2buf))
-
 /* One id of an owner; -1 asks chown(2) to leave it as it is, and is
  * recorded so rather than as 4294967295. */
 static char *iomon_put_id(char *dst, id_t id)

@@ -56,6 +56,25 @@ char *iomon_put_i64(char *dst, int64_t v)
 	return iomon_put_u64(dst, (uint64_t)v);
 }
 
+const char *iomon_octal_str(uint64_t v, char buf[static 24])
+{
+	char digits[23];
+	size_t n = 0;
+
+	do {
+		digits[n++] = (char)('0' + (v & 7));
+		v >>= 3;
+	} while (v);
+	while (n < 3)
+		digits[n++] = '0';
+	char *p = buf;
+	*p++ = '0';
+	while (n)
+		*p++ = digits[--n];
+	*p = '\0';
+	return buf;
+}
+
 const char *iomon_int_str(int64_t v, char buf[static 24])
 {
 	*iomon_put_i64(buf, v) = '\0';

@@ -68,6 +68,9 @@ char *iomon_put_str(char *dst, struct iomon_str s);
 #define IOMON_OFLAGS_MAX 192
 const char *iomon_oflags_str(int flags, char buf[static IOMON_OFLAGS_MAX]);
 
+/* A mode in octal as C writes it, at least three digits after the 0:
+ * "0644", "04755", "0000". */
+const char *iomon_octal_str(uint64_t v, char buf[static 24]);
 /* A decimal integer as text, into buf. */
 const char *iomon_int_str(int64_t v, char buf[static 24]);
 

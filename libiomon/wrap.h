@@ -39,7 +39,8 @@
  *           table knows of the record's fd), FD_PATH_OF(fd) (of another fd),
  *           AT_PATH_OR_FD(dirfd, p, flags) (dirfd's own path when the call
  *           acts on it: AT_EMPTY_PATH and an empty path),
- *           OFLAGS(flags), INT(n) (a number; S2 only), INT_OK(n) (the same,
+ *           OFLAGS(flags), OCTAL(mode) ("0644"; S2 only),
+ *           INT(n) (a number; S2 only), INT_OK(n) (the same,
  *           only if the call succeeded), ADDR(addr, len),
  *           ADDR_OUT(addr, lenp) (a socket address as ip:port, [ip6]:port or
  *           a unix path; S1 only), NONE
@@ -88,6 +89,22 @@ struct iomon_row {
 static inline int iomon_fileno(FILE *stream)
 {
 	return stream ? fileno_unlocked(stream) : -1;
+}
+
+/*
+ * dirfd() of a DIR stream.  Inside the library, dirfd names the library's
+ * own wrapper (the dir domain exports one), so the call is made busy: the
+ * wrapper passes it through, and no DIRFD record appears that the program
+ * never asked for.  The same holds for any wrapped name the core calls.
+ */
+static inline int iomon_dirfd(DIR *d)
+{
+	if (!d)
+		return -1;
+	iomon_busy++;
+	int fd = dirfd(d);
+	iomon_busy--;
+	return fd;
 }
 
 /* ferror(), without crashing where the C library itself did not (fgets
@@ -151,10 +168,10 @@ static inline bool iomon_acts_on_dirfd(const char *path, int flags)
 #define IOMON_FD_AFTER_FILE(stream) (void)0
 #define IOMON_FD_BEFORE_RET_FILE (void)0
 #define IOMON_FD_AFTER_RET_FILE call.rec.fd = iomon_fileno(ret)
-#define IOMON_FD_BEFORE_DIR(d) call.rec.fd = (d) ? dirfd(d) : -1
+#define IOMON_FD_BEFORE_DIR(d) call.rec.fd = iomon_dirfd(d)
 #define IOMON_FD_AFTER_DIR(d) (void)0
 #define IOMON_FD_BEFORE_RET_DIR (void)0
-#define IOMON_FD_AFTER_RET_DIR call.rec.fd = ret ? dirfd(ret) : -1
+#define IOMON_FD_AFTER_RET_DIR call.rec.fd = iomon_dirfd(ret)
 /* fork(): the child returns from the same call; the parent's record, with
  * the child's pid, stands for both. */
 #define IOMON_FD_BEFORE_IN_PARENT (void)0
@@ -197,6 +214,7 @@ static inline bool iomon_acts_on_dirfd(const char *path, int flags)
 	iomon_str_c(failed || !(addr) || !(lenp) ? "" : iomon_sockaddr_str(addr, *(lenp), call.s1buf))
 #define IOMON_STR_OFLAGS(flags) iomon_str_c(iomon_oflags_str(flags, call.s2buf))
 #define IOMON_STR_INT(n) iomon_str_c(iomon_int_str(n, call.s2buf))
+#define IOMON_STR_OCTAL(mode) iomon_str_c(iomon_octal_str((uint64_t)(mode), call.s2buf))
 /* A number the call gives back, only when it succeeded. */
 #define IOMON_STR_INT_OK(n) iomon_str_c(failed ? "" : iomon_int_str(n, call.s2buf))
 #define IOMON_STR_NONE iomon_str_none()
