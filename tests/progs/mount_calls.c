@@ -1,0 +1,124 @@
+/*
+ * The file systems domain's calls, one scenario per run, from DIR (the
+ * mounts scenario names a mount point relative to it):
+ *   cd DIR && mount_calls DIR SCENARIO
+ * and prints its pid.
+ *   mounts        real tmpfs mounts on DIR/mnt, in a mount namespace of the
+ *                 program's own, so that nothing outlives it; then failures.
+ *                 Prints "unprivileged" and stops if it may not mount.
+ *   unprivileged  as a user who may not mount (root gives itself up first).
+ * Every result is checked here too (exit 1 on a mismatch).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <sched.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+/* linux/magic.h's, without the kernel headers. */
+#define TMPFS_MAGIC 0x01021994
+
+#define CHECK(cond)                                                            \
+	do {                                                                   \
+		if (!(cond)) {                                                 \
+			fprintf(stderr, "mount_calls: line %d: %s\n", __LINE__, \
+				#cond);                                        \
+			exit(1);                                               \
+		}                                                              \
+	} while (0)
+
+static const char *dir;
+
+static const char *in_dir(const char *name)
+{
+	static char path[4][4200];
+	static int next;
+	char *p = path[next++ % 4];
+
+	snprintf(p, sizeof(path[0]), "%s/%s", dir, name);
+	return p;
+}
+
+static bool is_tmpfs(const char *path)
+{
+	struct statfs st;
+
+	CHECK(statfs(path, &st) == 0);
+	return st.f_type == TMPFS_MAGIC;
+}
+
+static void mounts(void)
+{
+	const char *mnt = in_dir("mnt");
+
+	if (unshare(CLONE_NEWNS) == -1 && errno == EPERM) {
+		printf("unprivileged\n");
+		return;
+	}
+	/* Or the mounts below would propagate back out of the namespace. */
+	CHECK(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0);
+	CHECK(mkdir(mnt, 0755) == 0);
+	CHECK(!is_tmpfs(mnt));
+
+	CHECK(mount("iomon-test", mnt, "tmpfs", 0, "size=64k") == 0);
+	CHECK(is_tmpfs(mnt));
+	CHECK(umount(mnt) == 0);
+	CHECK(!is_tmpfs(mnt));
+	/* A relative mount point is recorded as the absolute path it names. */
+	CHECK(mount("tmpfs", "mnt", "tmpfs", MS_RDONLY, NULL) == 0);
+	CHECK(is_tmpfs(mnt));
+	CHECK(umount2(mnt, MNT_DETACH) == 0);
+	CHECK(!is_tmpfs(mnt));
+
+	CHECK(mount("none", in_dir("none"), "tmpfs", 0, NULL) == -1 && errno == ENOENT);
+	CHECK(mount("none", mnt, "iomon-nofs", 0, NULL) == -1 && errno == ENODEV);
+	CHECK(umount(mnt) == -1 && errno == EINVAL);	/* not a mount point */
+	CHECK(umount(in_dir("none")) == -1 && errno == ENOENT);
+	CHECK(umount2(mnt, -1) == -1 && errno == EINVAL);	/* no such flags */
+}
+
+static void unprivileged(void)
+{
+	if (geteuid() == 0)
+		CHECK(setgroups(0, NULL) == 0 && setgid(65534) == 0 && setuid(65534) == 0);
+	/* /tmp, since the scratch directory is closed to others. */
+	CHECK(mount("none", "/tmp", "tmpfs", 0, NULL) == -1 && errno == EPERM);
+	CHECK(umount("/tmp") == -1 && errno == EPERM);
+	CHECK(umount2("/tmp", MNT_DETACH) == -1 && errno == EPERM);
+}
+
+static const struct {
+	const char *name;
+	void (*run)(void);
+} scenarios[] = {
+	{ "mounts", mounts },
+	{ "unprivileged", unprivileged },
+};
+
+int main(int argc, char **argv)
+{
+	if (argc != 3) {
+		fprintf(stderr, "usage: mount_calls DIR SCENARIO\n");
+		return 2;
+	}
+	dir = argv[1];
+	struct stat here, there;
+	CHECK(stat(".", &here) == 0 && stat(dir, &there) == 0);
+	CHECK(here.st_dev == there.st_dev && here.st_ino == there.st_ino);
+	printf("%d\n", (int)getpid());
+	for (size_t i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++) {
+		if (strcmp(argv[2], scenarios[i].name) == 0) {
+			scenarios[i].run();
+			return 0;
+		}
+	}
+	fprintf(stderr, "mount_calls: no scenario '%s'\n", argv[2]);
+	return 2;
+}
