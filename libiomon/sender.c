@@ -21,6 +21,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "core.h"
@@ -29,6 +30,8 @@
 
 /* Consecutive failed connects after which the library turns itself off. */
 #define CONNECT_ATTEMPTS 5
+/* With IOMON_DROP, the longest a send may wait for the collector. */
+#define DROP_SEND_TIMEOUT_MS 250
 /* Where the socket is moved, out of the way of the program's own fds. */
 #define SOCKET_FD_FLOOR 900
 
@@ -138,6 +141,13 @@ static bool connect_collector(void)
 		return false;
 	}
 	syscall(SYS_setsockopt, sock, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	/* Dropping rather than waiting: no send may wait on the collector
+	 * for long, not even the last flush at exit.  One that times out ends
+	 * the connection, and its records are counted as dropped. */
+	if (iomon_config.drop_when_full) {
+		struct timeval timeout = { .tv_usec = DROP_SEND_TIMEOUT_MS * 1000 };
+		syscall(SYS_setsockopt, sock, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof(timeout));
+	}
 	/* The session token first: without it the collector reads nothing. */
 	struct iovec hello = { iomon_config.hello, iomon_config.hello_len };
 	if (hello.iov_len && !send_all(&hello, 1)) {
