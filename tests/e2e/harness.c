@@ -294,6 +294,21 @@ void drop_first(struct run *r)
 	memmove(r->recs, r->recs + 1, --r->nrecs * sizeof(*r->recs));
 }
 
+void keep_domains(struct run *r, uint32_t mask)
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < r->nrecs; i++) {
+		if (mask >> r->recs[i].domain & 1) {
+			r->recs[kept++] = r->recs[i];
+		} else {
+			free(r->recs[i].s1);
+			free(r->recs[i].s2);
+		}
+	}
+	r->nrecs = kept;
+}
+
 void drop_last(struct run *r)
 {
 	cr_assert_gt(r->nrecs, 0);

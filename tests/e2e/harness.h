@@ -82,6 +82,15 @@ int printed_pid(const struct run *r);
 void drop_first(struct run *r);
 void drop_last(struct run *r);
 
+/* Keeps the records of the domains in mask (a bit per domain, MASK(name)),
+ * in their order; the others are dropped. */
+void keep_domains(struct run *r, uint32_t mask);
+
+/* Shorthands for the codes of libiomon/codes.h. */
+#define D(name) IOMON_DOMAIN_##name
+#define O(name) IOMON_OP_##name
+#define MASK(name) (UINT32_C(1) << IOMON_DOMAIN_##name)
+
 /* Records whose domain and op match, counted. */
 size_t count_recs(const struct run *r, unsigned domain, unsigned op);
 

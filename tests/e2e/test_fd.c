@@ -12,27 +12,6 @@
 #include "codes.h"
 #include "harness.h"
 
-#define D(name) IOMON_DOMAIN_##name
-#define O(name) IOMON_OP_##name
-
-/* Keeps the records of these domains only, in order. */
-static void keep_domains(struct run *r, const unsigned *domains, size_t n)
-{
-	size_t k = 0;
-
-	for (size_t i = 0; i < r->nrecs; i++) {
-		bool keep = false;
-		for (size_t j = 0; j < n; j++)
-			keep |= r->recs[i].domain == domains[j];
-		if (keep)
-			r->recs[k++] = r->recs[i];
-		else {
-			free(r->recs[i].s1);
-			free(r->recs[i].s2);
-		}
-	}
-	r->nrecs = k;
-}
 
 static void expect_pipe_path(const struct run *r, size_t i)
 {
@@ -44,11 +23,10 @@ Test(fd, every_call, .fini = scratch_cleanup)
 {
 	struct run r;
 	const char *f = scratch_file("fd.txt");
-	static const unsigned domains[] = { D(FILE_DESCRIPTORS), D(FILE_READ), D(FILE_WRITE) };
 
 	run_traced(&r, NONE, LIST(prog_path("fd_calls"), scratch_dir()), NONE);
 	cr_assert_eq(r.status, 0, "fd_calls failed: %s", r.err);
-	keep_domains(&r, domains, 3);
+	keep_domains(&r, MASK(FILE_DESCRIPTORS) | MASK(FILE_READ) | MASK(FILE_WRITE));
 	size_t i = 0;
 	expect_rec(&r, i, D(FILE_DESCRIPTORS), O(PIPE), 0, 3, 0, NULL, "4");
 	expect_pipe_path(&r, i++);

@@ -17,8 +17,6 @@
 #include "codes.h"
 #include "harness.h"
 
-#define D(name) IOMON_DOMAIN_##name
-#define O(name) IOMON_OP_##name
 
 TestSuite(launcher, .fini = scratch_cleanup, .timeout = 60);
 

@@ -16,29 +16,11 @@
 #include "codes.h"
 #include "harness.h"
 
-#define D(name) IOMON_DOMAIN_##name
-#define O(name) IOMON_OP_##name
 /* A path in the scratch directory; the harness keeps only the last few,
  * so each is asked for where it is used. */
 #define P(name) scratch_file(name)
 
 TestSuite(metadata, .fini = scratch_cleanup, .timeout = 60);
-
-/* Keeps the records of one domain, in their order. */
-static void keep_domain(struct run *r, unsigned domain)
-{
-	size_t kept = 0;
-
-	for (size_t i = 0; i < r->nrecs; i++) {
-		if (r->recs[i].domain == domain) {
-			r->recs[kept++] = r->recs[i];
-		} else {
-			free(r->recs[i].s1);
-			free(r->recs[i].s2);
-		}
-	}
-	r->nrecs = kept;
-}
 
 /* Runs a scenario and checks what every record shares; then keeps the
  * records of this domain, so that record i is the scenario's call i. */
@@ -55,7 +37,7 @@ static void run_scenario(struct run *r, const char *scenario)
 	snprintf(cmdline, sizeof(cmdline), "%s %s %s", prog_path("metadata_calls"), scratch_dir(),
 		 scenario);
 	expect_rec(r, 0, D(START_STOP), O(START), 0, -1, 0, cmdline, NULL);
-	keep_domain(r, D(FILE_METADATA));
+	keep_domains(r, MASK(FILE_METADATA));
 }
 
 #define STAT(i, err, fd, s1) expect_rec(&r, i, D(FILE_METADATA), O(STAT), err, fd, 0, s1, "")

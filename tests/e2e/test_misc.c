@@ -15,8 +15,6 @@
 #include "codes.h"
 #include "harness.h"
 
-#define D(name) IOMON_DOMAIN_##name
-#define O(name) IOMON_OP_##name
 
 /* The records of MISC that the process pid made, in their order, as a run
  * of their own. */

@@ -15,26 +15,7 @@
 #include "codes.h"
 #include "harness.h"
 
-#define D(name) IOMON_DOMAIN_##name
-#define O(name) IOMON_OP_##name
 
-/* Keeps the records of the domains in the mask, in their order. */
-static void keep_domains(struct run *r, uint32_t mask)
-{
-	size_t kept = 0;
-
-	for (size_t i = 0; i < r->nrecs; i++) {
-		if (mask >> r->recs[i].domain & 1) {
-			r->recs[kept++] = r->recs[i];
-		} else {
-			free(r->recs[i].s1);
-			free(r->recs[i].s2);
-		}
-	}
-	r->nrecs = kept;
-}
-
-#define MASK(d) (UINT32_C(1) << D(d))
 
 /* Runs prog from the scratch directory: its relative paths name files
  * there from the start, without a chdir() that only the dir domain

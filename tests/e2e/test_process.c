@@ -12,8 +12,6 @@
 #include "codes.h"
 #include "harness.h"
 
-#define D(name) IOMON_DOMAIN_##name
-#define O(name) IOMON_OP_##name
 
 /* The value printed after "name " in the program's output. */
 static int printed(const struct run *r, const char *name)

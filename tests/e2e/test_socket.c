@@ -19,27 +19,8 @@
 #include "codes.h"
 #include "harness.h"
 
-#define D(name) IOMON_DOMAIN_##name
-#define O(name) IOMON_OP_##name
 
 TestSuite(socket, .fini = scratch_cleanup, .timeout = 60);
-
-/* Keeps the records of one domain, in their order: the program's close()
- * calls, and whatever else other compiled-in domains wrap, are theirs. */
-static void keep_domain(struct run *r, unsigned domain)
-{
-	size_t kept = 0;
-
-	for (size_t i = 0; i < r->nrecs; i++) {
-		if (r->recs[i].domain == domain) {
-			r->recs[kept++] = r->recs[i];
-			continue;
-		}
-		free(r->recs[i].s1);
-		free(r->recs[i].s2);
-	}
-	r->nrecs = kept;
-}
 
 /* Runs a scenario, checks what every record shares and the START record,
  * and leaves only the socket records, so that record i is the scenario's
@@ -58,7 +39,7 @@ static void run_scenario(struct run *r, const char *scenario)
 		 scenario);
 	expect_rec(r, 0, D(START_STOP), O(START), 0, -1, 0, cmdline, NULL);
 	drop_first(r);
-	keep_domain(r, D(SOCKETS));
+	keep_domains(r, MASK(SOCKETS));
 }
 
 /* The value of a "name value" line the program printed. */

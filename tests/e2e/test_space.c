@@ -12,24 +12,6 @@
 #include "codes.h"
 #include "harness.h"
 
-#define D(name) IOMON_DOMAIN_##name
-#define O(name) IOMON_OP_##name
-
-/* Keeps the records of the domains in the mask, in their order. */
-static void keep_domains(struct run *r, uint32_t mask)
-{
-	size_t kept = 0;
-
-	for (size_t i = 0; i < r->nrecs; i++) {
-		if (mask >> r->recs[i].domain & 1) {
-			r->recs[kept++] = r->recs[i];
-		} else {
-			free(r->recs[i].s1);
-			free(r->recs[i].s2);
-		}
-	}
-	r->nrecs = kept;
-}
 
 /* Runs a scenario, checks what every record shares and its START; then
  * keeps only the space domain's records. */
@@ -42,7 +24,7 @@ static void run_scenario(struct run *r, const char *scenario)
 		cr_assert_eq(r->recs[i].pid, printed_pid(r), "record %zu has pid %d, not %d", i,
 			     r->recs[i].pid, printed_pid(r));
 	expect_rec(r, 0, D(START_STOP), O(START), 0, -1, 0, NULL, NULL);
-	keep_domains(r, UINT32_C(1) << D(FILE_SPACE));
+	keep_domains(r, MASK(FILE_SPACE));
 }
 
 /* fallocate and posix_fallocate: s2 is the length of the range; the
