@@ -13,6 +13,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "check.h"
+
 int __open_2(const char *path, int flags);
 int __open64_2(const char *path, int flags);
 int __openat_2(int dirfd, const char *path, int flags);
@@ -23,15 +25,6 @@ ssize_t __pread64_chk(int fd, void *buf, size_t count, off_t offset, size_t bufl
 size_t __fread_chk(void *ptr, size_t ptrlen, size_t size, size_t n, FILE *stream);
 int __fprintf_chk(FILE *stream, int flag, const char *format, ...);
 int __vfprintf_chk(FILE *stream, int flag, const char *format, va_list ap);
-
-#define CHECK(cond)                                                            \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			fprintf(stderr, "chkcalls: line %d: %s\n", __LINE__,   \
-				#cond);                                        \
-			exit(1);                                               \
-		}                                                              \
-	} while (0)
 
 static int vprint(FILE *f, const char *format, ...)
 {

@@ -18,14 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define CHECK(cond)                                                            \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			fprintf(stderr, "dir_calls: line %d: %s\n", __LINE__,  \
-				#cond);                                        \
-			exit(1);                                               \
-		}                                                              \
-	} while (0)
+#include "check.h"
 
 static const char *dir;
 

@@ -9,14 +9,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#define CHECK(cond)                                                            \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			fprintf(stderr, "fd_calls: line %d: %s\n", __LINE__,   \
-				#cond);                                        \
-			exit(1);                                               \
-		}                                                              \
-	} while (0)
+#include "check.h"
 
 int main(int argc, char **argv)
 {

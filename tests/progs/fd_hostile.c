@@ -15,13 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#define CHECK(cond)                                                                 \
-	do {                                                                        \
-		if (!(cond)) {                                                      \
-			fprintf(stderr, "fd_hostile: line %d: %s\n", __LINE__, #cond); \
-			exit(1);                                                    \
-		}                                                                   \
-	} while (0)
+#include "check.h"
 
 int main(int argc, char **argv)
 {

@@ -23,6 +23,8 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "check.h"
+
 /* Names glibc exports for old binaries, or makes of calls through its
  * headers (fortified fgets), that no header declares. */
 char *_IO_fgets(char *s, int size, FILE *stream);
@@ -43,15 +45,6 @@ static int (*volatile fputc_unlocked_fn)(int, FILE *) = fputc_unlocked;
 static int (*volatile putc_unlocked_fn)(int, FILE *) = putc_unlocked;
 
 static const char *dir;
-
-#define CHECK(cond)                                                            \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			fprintf(stderr, "fileops: %s:%d: %s\n", __FILE__,      \
-				__LINE__, #cond);                              \
-			exit(1);                                               \
-		}                                                              \
-	} while (0)
 
 static const char *in_dir(const char *name)
 {

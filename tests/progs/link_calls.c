@@ -16,6 +16,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "check.h"
+
 /* The checking forms that _FORTIFY_SOURCE makes of readlink and
  * readlinkat, called by name so that the test does not depend on how this
  * program is built. */
@@ -29,15 +31,6 @@ ssize_t __readlinkat_chk(int dirfd, const char *path, char *buf, size_t len, siz
 /* Descriptors the scenarios' records name: the tests expect 3 and 4. */
 static const char *dir;
 static int fd = -1, dfd = -1;
-
-#define CHECK(cond)                                                            \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			fprintf(stderr, "link_calls: %s:%d: %s\n", __FILE__,   \
-				__LINE__, #cond);                              \
-			exit(1);                                               \
-		}                                                              \
-	} while (0)
 
 /* A call that must fail with err. */
 #define CHECK_FAILS(call, err)                                                 \

@@ -22,6 +22,8 @@
 #include <unistd.h>
 #include <utime.h>
 
+#include "check.h"
+
 /* The version of struct stat that glibc before 2.33 passed as _STAT_VER. */
 #if defined(__x86_64__)
 #define STAT_VER 1
@@ -43,15 +45,6 @@ int __fxstatat64(int ver, int dirfd, const char *path, struct stat64 *buf, int f
 /* Descriptors the scenarios' records name: the tests expect 3 and 4. */
 static const char *dir;
 static int fd = -1, dfd = -1;
-
-#define CHECK(cond)                                                            \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			fprintf(stderr, "metadata_calls: %s:%d: %s\n",         \
-				__FILE__, __LINE__, #cond);                    \
-			exit(1);                                               \
-		}                                                              \
-	} while (0)
 
 /* A call that must fail with err. */
 #define CHECK_FAILS(call, err)                                                 \

@@ -19,20 +19,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "check.h"
+
 /* What binaries built against glibc before 2.33 call; no header declares
  * them any more.  Version 0 is x86-64's _MKNOD_VER. */
 int __xmknod(int ver, const char *path, mode_t mode, dev_t *dev);
 int __xmknodat(int ver, int dirfd, const char *path, mode_t mode, dev_t *dev);
 #define MKNOD_VER 0
-
-#define CHECK(cond)                                                            \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			fprintf(stderr, "misc_calls: line %d: %s\n", __LINE__, \
-				#cond);                                        \
-			exit(1);                                               \
-		}                                                              \
-	} while (0)
 
 static const char *dir;
 

@@ -22,17 +22,10 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
+#include "check.h"
+
 /* linux/magic.h's, without the kernel headers. */
 #define TMPFS_MAGIC 0x01021994
-
-#define CHECK(cond)                                                            \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			fprintf(stderr, "mount_calls: line %d: %s\n", __LINE__, \
-				#cond);                                        \
-			exit(1);                                               \
-		}                                                              \
-	} while (0)
 
 static const char *dir;
 

@@ -14,16 +14,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-extern char **environ;
+#include "check.h"
 
-#define CHECK(cond)                                                                \
-	do {                                                                       \
-		if (!(cond)) {                                                     \
-			fprintf(stderr, "process_calls: line %d: %s\n", __LINE__,  \
-				#cond);                                            \
-			exit(1);                                                   \
-		}                                                                  \
-	} while (0)
+extern char **environ;
 
 static int wait_for(pid_t pid)
 {

@@ -17,17 +17,10 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "check.h"
+
 /* The old name glibc still exports for lseek; no header declares it. */
 off_t __lseek(int fd, off_t offset, int whence);
-
-#define CHECK(cond)                                                            \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			fprintf(stderr, "seek_calls: line %d: %s\n", __LINE__, \
-				#cond);                                        \
-			exit(1);                                               \
-		}                                                              \
-	} while (0)
 
 static const char *dir;
 

@@ -21,6 +21,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "check.h"
+
 /* The old and the checking names, which no header declares without
  * _FORTIFY_SOURCE: calling them by name makes the test the same whatever
  * the compiler would route through them. */
@@ -31,15 +33,6 @@ ssize_t __recvfrom_chk(int fd, void *buf, size_t len, size_t buflen, int flags,
 		       struct sockaddr *addr, socklen_t *addrlen);
 
 static const char *dir;
-
-#define CHECK(cond)                                                                    \
-	do {                                                                           \
-		if (!(cond)) {                                                         \
-			fprintf(stderr, "socket_calls: %s:%d: %s (errno %d)\n",        \
-				__FILE__, __LINE__, #cond, errno);                     \
-			exit(1);                                                       \
-		}                                                                      \
-	} while (0)
 
 /* A call that must fail with err; errno is cleared first so that a stale
  * value cannot pass. */

@@ -14,17 +14,10 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "check.h"
+
 /* The old name glibc still exports for fflush; no header declares it. */
 int _IO_fflush(FILE *stream);
-
-#define CHECK(cond)                                                            \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			fprintf(stderr, "sync_calls: line %d: %s\n", __LINE__, \
-				#cond);                                        \
-			exit(1);                                               \
-		}                                                              \
-	} while (0)
 
 static const char *dir;
 

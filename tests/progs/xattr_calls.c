@@ -13,14 +13,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
-#define CHECK(cond)                                                            \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			fprintf(stderr, "xattr_calls: line %d: %s\n", __LINE__, \
-				#cond);                                        \
-			exit(1);                                               \
-		}                                                              \
-	} while (0)
+#include "check.h"
 
 int main(int argc, char **argv)
 {
