@@ -96,14 +96,12 @@ char *iomon_put_duration(char *dst, uint64_t ns)
 	return dst + 6;
 }
 
+/* Four passes of the C library's vectorised memchr beat one pass byte by
+ * byte on paths of any length worth the name. */
 static int needs_quotes(const char *src, size_t len)
 {
-	for (size_t i = 0; i < len; i++) {
-		char c = src[i];
-		if (c == ',' || c == '"' || c == '\n' || c == '\r')
-			return 1;
-	}
-	return 0;
+	return memchr(src, ',', len) || memchr(src, '"', len) || memchr(src, '\n', len) ||
+	       memchr(src, '\r', len);
 }
 
 size_t iomon_csv_len(const char *src, size_t len)
