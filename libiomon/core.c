@@ -89,8 +89,10 @@ static _Atomic bool exiting;
 /* Inside fork()'s child handler: no thread may be started there. */
 static bool in_fork_child;
 
-extern const struct iomon_row __start_iomon_rows[] __attribute__((visibility("hidden")));
-extern const struct iomon_row __stop_iomon_rows[] __attribute__((visibility("hidden")));
+/* Weak: with no domain compiled in, the section, and so its bounds, do not
+ * exist. */
+extern const struct iomon_row __start_iomon_rows[] __attribute__((weak, visibility("hidden")));
+extern const struct iomon_row __stop_iomon_rows[] __attribute__((weak, visibility("hidden")));
 
 /* Stands in for a function the C library does not have. */
 static long missing_function(void)
