@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "codes.h"
@@ -283,6 +284,7 @@ Test(launcher, without_a_collector_the_program_is_unchanged)
 struct listener {
 	int fd;
 	int port;
+	pthread_mutex_t lock;	/* data and len, while the thread runs */
 	char *data;
 	size_t len;
 	volatile int stop;
@@ -311,9 +313,11 @@ static void *listen_main(void *arg)
 				fds[i--] = fds[--n];
 				continue;
 			}
+			pthread_mutex_lock(&l->lock);
 			l->data = realloc(l->data, l->len + (size_t)got);
 			memcpy(l->data + l->len, buf, (size_t)got);
 			l->len += (size_t)got;
+			pthread_mutex_unlock(&l->lock);
 		}
 	}
 	return NULL;
@@ -321,7 +325,7 @@ static void *listen_main(void *arg)
 
 Test(launcher, sends_to_a_running_collector_with_port)
 {
-	struct listener l = { 0 };
+	struct listener l = { .lock = PTHREAD_MUTEX_INITIALIZER };
 	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	socklen_t alen = sizeof(a);
 	char port[16];
@@ -426,4 +430,48 @@ Test(launcher, unbuffered_sends_each_record_as_it_is_made)
 	cr_assert_eq(fileops_records, 11, "START, 9 calls and STOP: %zu", fileops_records);
 	cr_assert_geq(sends, fileops_records, "%zu sends for %zu records", sends, fileops_records);
 	run_free(&r);
+}
+
+Test(launcher, a_record_arrives_while_its_thread_blocks)
+{
+	struct listener l = { .lock = PTHREAD_MUTEX_INITIALIZER };
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t alen = sizeof(a);
+	char port[16];
+	int in[2];
+
+	/* blocker writes to /dev/null, then blocks in poll() until its input
+	 * closes: the write's record must come while it is blocked, not at
+	 * its exit. */
+	l.fd = socket(AF_INET, SOCK_STREAM, 0);
+	cr_assert(bind(l.fd, (struct sockaddr *)&a, sizeof(a)) == 0 && listen(l.fd, 16) == 0 &&
+		  getsockname(l.fd, (struct sockaddr *)&a, &alen) == 0);
+	snprintf(port, sizeof(port), "%d", ntohs(a.sin_port));
+	pthread_create(&l.thread, NULL, listen_main, &l);
+	cr_assert(pipe(in) == 0);
+	pid_t pid = fork();
+	if (pid == 0) {
+		dup2(in[0], 0);
+		closefrom(3);
+		execl(launcher_path(), launcher_path(), "-p", port, "--", prog_path("blocker"),
+		      (char *)NULL);
+		_exit(127);
+	}
+	close(in[0]);
+	bool seen = false;
+	for (int waited_ms = 0; !seen && waited_ms < 10000; waited_ms += 10) {
+		usleep(10 * 1000);
+		pthread_mutex_lock(&l.lock);
+		seen = l.len && memmem(l.data, l.len, "/dev/null", 9);
+		pthread_mutex_unlock(&l.lock);
+	}
+	close(in[1]);
+	int status;
+	waitpid(pid, &status, 0);
+	l.stop = 1;
+	pthread_join(l.thread, NULL);
+	close(l.fd);
+	cr_assert(seen, "the write's record did not come while blocker was blocked");
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "blocker failed");
+	free(l.data);
 }
