@@ -211,11 +211,9 @@ void iomon_call_end(struct iomon_call *call, int err)
 		return;
 	call->rec.dur_ns = end - call->t0;
 	call->rec.err = err;
-	iomon_busy++;
-	iomon_in_emit++;
+	iomon_enter_emit();
 	emit(&call->rec);
-	iomon_in_emit--;
-	iomon_busy--;
+	iomon_leave_emit();
 }
 
 static void atfork_child(void)

@@ -49,6 +49,23 @@ extern IOMON_TLS int iomon_in_emit;
 
 void iomon_count_dropped(void);
 
+/* A signal handler's call that finds the thread busy must find it
+ * emitting too, so that it is counted: in_emit is raised first and
+ * lowered last, and the compiler may not reorder the two. */
+static inline void iomon_enter_emit(void)
+{
+	iomon_in_emit++;
+	atomic_signal_fence(memory_order_seq_cst);
+	iomon_busy++;
+}
+
+static inline void iomon_leave_emit(void)
+{
+	iomon_busy--;
+	atomic_signal_fence(memory_order_seq_cst);
+	iomon_in_emit--;
+}
+
 /* A call passed straight through: counted as dropped when it should have
  * been recorded, but the thread was busy recording another. */
 static inline void iomon_passed_through(unsigned domain)

@@ -108,7 +108,7 @@ static void open_socket(void)
 	sock_ino = st.st_ino;
 }
 
-static bool send_all(struct iovec *iov, int iovcnt);
+static bool send_all(struct iovec *iov, int iovcnt, size_t *sent);
 
 static bool try_connect(void)
 {
@@ -150,7 +150,7 @@ static bool connect_collector(void)
 	}
 	/* The session token first: without it the collector reads nothing. */
 	struct iovec hello = { iomon_config.hello, iomon_config.hello_len };
-	if (hello.iov_len && !send_all(&hello, 1)) {
+	if (hello.iov_len && !send_all(&hello, 1, NULL)) {
 		close_socket();
 		set_link(++failed_connects >= CONNECT_ATTEMPTS ? LINK_GONE : LINK_DOWN);
 		return false;
@@ -160,10 +160,14 @@ static bool connect_collector(void)
 	return true;
 }
 
-static bool send_all(struct iovec *iov, int iovcnt)
+/* Sends the iovecs (which it consumes); *sent, if asked for, is how many
+ * bytes went, all of them or not. */
+static bool send_all(struct iovec *iov, int iovcnt, size_t *sent)
 {
 	struct msghdr msg = { .msg_iov = iov, .msg_iovlen = (size_t)iovcnt };
 
+	if (sent)
+		*sent = 0;
 	while (msg.msg_iovlen) {
 		long n = syscall(SYS_sendmsg, sock, &msg, MSG_NOSIGNAL);
 		if (n < 0) {
@@ -171,6 +175,8 @@ static bool send_all(struct iovec *iov, int iovcnt)
 				continue;
 			return false;
 		}
+		if (sent)
+			*sent += (size_t)n;
 		while (msg.msg_iovlen && (size_t)n >= msg.msg_iov->iov_len) {
 			n -= (long)msg.msg_iov->iov_len;
 			msg.msg_iov++;
@@ -182,6 +188,25 @@ static bool send_all(struct iovec *iov, int iovcnt)
 		}
 	}
 	return true;
+}
+
+/* Whole records in the first `bytes` of a batch: a record ends with a
+ * line feed outside double quotes. */
+static uint64_t records_in(const struct iovec *iov, int iovcnt, size_t bytes)
+{
+	uint64_t records = 0;
+	bool quoted = false;
+
+	for (int i = 0; i < iovcnt && bytes; i++) {
+		const char *p = iov[i].iov_base;
+		size_t n = iov[i].iov_len < bytes ? iov[i].iov_len : bytes;
+		for (size_t j = 0; j < n; j++) {
+			quoted ^= p[j] == '"';
+			records += p[j] == '\n' && !quoted;
+		}
+		bytes -= n;
+	}
+	return records;
 }
 
 static void link_lost(void)
@@ -202,7 +227,7 @@ static void report_dropped(void)
 
 	iomon_stamp(&rec);
 	struct iovec iov = { line, (size_t)(iomon_put_own_record(line, &rec) - line) };
-	if (send_all(&iov, 1))
+	if (send_all(&iov, 1, NULL))
 		dropped = 0;
 	else
 		link_lost();
@@ -244,10 +269,14 @@ static void drain(void)
 		/* Not connected yet: keep the records for the next attempt. */
 		if (atomic_load(&link_state) == LINK_DOWN)
 			continue;
-		if (atomic_load(&link_state) != LINK_UP || !send_all(iov, iovcnt)) {
+		struct iovec batch[2] = { iov[0], iov[1] };
+		size_t sent = 0;
+		if (atomic_load(&link_state) != LINK_UP || !send_all(iov, iovcnt, &sent)) {
 			if (atomic_load(&link_state) == LINK_UP)
 				link_lost();
-			dropped += records;
+			/* What went whole is the collector's; the rest, the record
+			 * cut in two included, is lost. */
+			dropped += records - records_in(batch, iovcnt, sent);
 		}
 		iomon_ring_release(r, head);
 		if (atomic_load_explicit(&r->waiting, memory_order_acquire))
@@ -259,13 +288,11 @@ static void drain(void)
 
 void iomon_flush(void)
 {
-	iomon_busy++;
-	iomon_in_emit++;
+	iomon_enter_emit();
 	pthread_mutex_lock(&send_lock);
 	drain();
 	pthread_mutex_unlock(&send_lock);
-	iomon_in_emit--;
-	iomon_busy--;
+	iomon_leave_emit();
 }
 
 void iomon_sender_kick(void)
