@@ -172,17 +172,23 @@ void run_command(struct run *r, const char *const *argv, const char *const *env_
 	r->status = WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
 }
 
+/* One parse buffer (16 KiB) for every line, and room for records grown by
+ * doubling: a trace can hold a million records. */
+static struct iomon_parsed parsed;
+
 static void keep_line(void *arg, const char *line, size_t len)
 {
 	struct run *r = arg;
-	struct iomon_parsed *p = malloc(sizeof(*p));
+	struct iomon_parsed *p = &parsed;
 
 	if (iomon_record_parse(line, len, p) != 0) {
 		r->bad_lines++;
-		free(p);
 		return;
 	}
-	r->recs = realloc(r->recs, (r->nrecs + 1) * sizeof(*r->recs));
+	if (r->nrecs == r->room) {
+		r->room = r->room ? 2 * r->room : 1024;
+		r->recs = realloc(r->recs, r->room * sizeof(*r->recs));
+	}
 	struct rec *rec = &r->recs[r->nrecs++];
 	memset(rec, 0, sizeof(*rec));
 	memcpy(rec->facility, p->facility, p->facility_len < 7 ? p->facility_len : 7);
@@ -198,7 +204,6 @@ static void keep_line(void *arg, const char *line, size_t len)
 	memcpy(rec->s1, p->s1, p->s1_len + 1);
 	rec->s1_len = p->s1_len;
 	rec->s2 = strdup(p->s2);
-	free(p);
 }
 
 void parse_trace(struct run *r, const char *data, size_t len)

@@ -36,6 +36,7 @@ struct run {
 	char *err;		/* the standard error */
 	struct rec *recs;
 	size_t nrecs;
+	size_t room;		/* records recs has room for */
 	size_t bad_lines;	/* lines of the trace that did not parse */
 };
 

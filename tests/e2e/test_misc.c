@@ -22,6 +22,7 @@ static void misc_of(const struct run *all, int pid, struct run *mine)
 {
 	memset(mine, 0, sizeof(*mine));
 	mine->recs = calloc(all->nrecs + 1, sizeof(*mine->recs));
+	mine->room = all->nrecs + 1;
 	for (size_t i = 0; i < all->nrecs; i++) {
 		if (all->recs[i].domain != D(MISC) || all->recs[i].pid != pid)
 			continue;

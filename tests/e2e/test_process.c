@@ -35,6 +35,7 @@ static void of_pid(const struct run *all, int pid, struct run *out)
 		    (domain != D(PROCESSES) && domain != D(START_STOP)))
 			continue;
 		out->recs = realloc(out->recs, (out->nrecs + 1) * sizeof(*out->recs));
+		out->room = out->nrecs + 1;
 		out->recs[out->nrecs] = all->recs[i];
 		out->recs[out->nrecs].s1 = strdup(all->recs[i].s1);
 		out->recs[out->nrecs].s2 = strdup(all->recs[i].s2);
