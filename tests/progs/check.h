@@ -1,6 +1,7 @@
 /*
- * CHECK(cond): the test programs check every result themselves, so that a
- * wrapper that changed one fails the run (exit 1), whatever the records say.
+ * What the test programs share.  CHECK(cond): they check every result
+ * themselves, so that a wrapper that changed one fails the run (exit 1),
+ * whatever the records say.
  */
 #ifndef IOMON_TEST_CHECK_H
 #define IOMON_TEST_CHECK_H
@@ -8,6 +9,8 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #define CHECK(cond)                                                                    \
 	do {                                                                           \
@@ -17,5 +20,40 @@
 			exit(1);                                                       \
 		}                                                                      \
 	} while (0)
+
+/* A test program runs one named scenario a run:  PROG DIR SCENARIO */
+struct scenario {
+	const char *name;
+	void (*run)(void);
+};
+
+/*
+ * The programs' common main.  Sets *dir to DIR, prints the pid first (the
+ * tests match the records' pid against it; printf's own write is inside
+ * the C library, so it is not recorded), runs setup if there is one, then
+ * the scenario named.
+ */
+static inline int run_scenario(int argc, char **argv, const char **dir,
+			       const struct scenario *list, size_t n, void (*setup)(void))
+{
+	if (argc != 3) {
+		fprintf(stderr, "usage: %s DIR SCENARIO\n", program_invocation_short_name);
+		return 2;
+	}
+	*dir = argv[1];
+	printf("%d\n", (int)getpid());
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(argv[2], list[i].name) == 0) {
+			if (setup)
+				setup();
+			list[i].run();
+			return 0;
+		}
+	}
+	fprintf(stderr, "%s: no scenario '%s'\n", program_invocation_short_name, argv[2]);
+	return 2;
+}
+
+#define SCENARIOS(list) (list), sizeof(list) / sizeof((list)[0])
 
 #endif

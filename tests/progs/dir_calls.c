@@ -179,10 +179,7 @@ static void scan(void)
 	CHECK(close(dfd) == 0);
 }
 
-static const struct {
-	const char *name;
-	void (*run)(void);
-} scenarios[] = {
+static const struct scenario scenarios[] = {
 	{ "dirs", dirs },
 	{ "streams", streams },
 	{ "scan", scan },
@@ -190,18 +187,5 @@ static const struct {
 
 int main(int argc, char **argv)
 {
-	if (argc != 3) {
-		fprintf(stderr, "usage: dir_calls DIR SCENARIO\n");
-		return 2;
-	}
-	dir = argv[1];
-	printf("%d\n", (int)getpid());
-	for (size_t i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++) {
-		if (strcmp(argv[2], scenarios[i].name) == 0) {
-			scenarios[i].run();
-			return 0;
-		}
-	}
-	fprintf(stderr, "dir_calls: no scenario '%s'\n", argv[2]);
-	return 2;
+	return run_scenario(argc, argv, &dir, SCENARIOS(scenarios), NULL);
 }

@@ -307,10 +307,7 @@ static void lifecycle(void)
 	_exit(5);
 }
 
-static const struct {
-	const char *name;
-	void (*run)(void);
-} scenarios[] = {
+static const struct scenario scenarios[] = {
 	{ "basic", basic },
 	{ "stdio", stdio },
 	{ "vectored", vectored },
@@ -323,20 +320,5 @@ static const struct {
 
 int main(int argc, char **argv)
 {
-	if (argc != 3) {
-		fprintf(stderr, "usage: fileops DIR SCENARIO\n");
-		return 2;
-	}
-	dir = argv[1];
-	/* The pid first, for the test to match the records' pid against.
-	 * printf's own write is inside the C library, so it is not recorded. */
-	printf("%d\n", (int)getpid());
-	for (size_t i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++) {
-		if (strcmp(argv[2], scenarios[i].name) == 0) {
-			scenarios[i].run();
-			return 0;
-		}
-	}
-	fprintf(stderr, "fileops: no scenario '%s'\n", argv[2]);
-	return 2;
+	return run_scenario(argc, argv, &dir, SCENARIOS(scenarios), NULL);
 }

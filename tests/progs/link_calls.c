@@ -128,10 +128,7 @@ static void unlink_calls(void)
 	CHECK_FAILS(unlinkat(dfd, "sub", AT_REMOVEDIR), ENOENT);
 }
 
-static const struct {
-	const char *name;
-	void (*run)(void);
-} scenarios[] = {
+static const struct scenario scenarios[] = {
 	{ "link", link_calls },
 	{ "readlink", readlink_calls },
 	{ "unlink", unlink_calls },
@@ -139,19 +136,5 @@ static const struct {
 
 int main(int argc, char **argv)
 {
-	if (argc != 3) {
-		fprintf(stderr, "usage: link_calls DIR SCENARIO\n");
-		return 2;
-	}
-	dir = argv[1];
-	printf("%d\n", (int)getpid());
-	for (size_t i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++) {
-		if (strcmp(argv[2], scenarios[i].name) == 0) {
-			setup();
-			scenarios[i].run();
-			return 0;
-		}
-	}
-	fprintf(stderr, "link_calls: no scenario '%s'\n", argv[2]);
-	return 2;
+	return run_scenario(argc, argv, &dir, SCENARIOS(scenarios), setup);
 }

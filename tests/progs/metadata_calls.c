@@ -245,10 +245,7 @@ static void utime_calls(void)
 	CHECK_FAILS(futimens(99, ts), EBADF);
 }
 
-static const struct {
-	const char *name;
-	void (*run)(void);
-} scenarios[] = {
+static const struct scenario scenarios[] = {
 	{ "stat", stat_calls },
 	{ "old_stat", old_stat_calls },
 	{ "access", access_calls },
@@ -259,19 +256,5 @@ static const struct {
 
 int main(int argc, char **argv)
 {
-	if (argc != 3) {
-		fprintf(stderr, "usage: metadata_calls DIR SCENARIO\n");
-		return 2;
-	}
-	dir = argv[1];
-	printf("%d\n", (int)getpid());
-	for (size_t i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++) {
-		if (strcmp(argv[2], scenarios[i].name) == 0) {
-			setup();
-			scenarios[i].run();
-			return 0;
-		}
-	}
-	fprintf(stderr, "metadata_calls: no scenario '%s'\n", argv[2]);
-	return 2;
+	return run_scenario(argc, argv, &dir, SCENARIOS(scenarios), setup);
 }

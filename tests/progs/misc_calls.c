@@ -138,10 +138,7 @@ static void root(void)
 		printf("%d\n", (int)child);
 }
 
-static const struct {
-	const char *name;
-	void (*run)(void);
-} scenarios[] = {
+static const struct scenario scenarios[] = {
 	{ "rename", renames },
 	{ "locks", locks },
 	{ "mknod", nodes },
@@ -150,21 +147,5 @@ static const struct {
 
 int main(int argc, char **argv)
 {
-	if (argc != 3) {
-		fprintf(stderr, "usage: misc_calls DIR SCENARIO\n");
-		return 2;
-	}
-	dir = argv[1];
-	struct stat here, there;
-	CHECK(stat(".", &here) == 0 && stat(dir, &there) == 0);
-	CHECK(here.st_dev == there.st_dev && here.st_ino == there.st_ino);
-	printf("%d\n", (int)getpid());
-	for (size_t i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++) {
-		if (strcmp(argv[2], scenarios[i].name) == 0) {
-			scenarios[i].run();
-			return 0;
-		}
-	}
-	fprintf(stderr, "misc_calls: no scenario '%s'\n", argv[2]);
-	return 2;
+	return run_scenario(argc, argv, &dir, SCENARIOS(scenarios), NULL);
 }

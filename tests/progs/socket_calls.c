@@ -336,27 +336,11 @@ static void pair(void)
 	CHECK(close(sv[0]) == 0);
 }
 
-static const struct {
-	const char *name;
-	void (*run)(void);
-} scenarios[] = {
+static const struct scenario scenarios[] = {
 	{ "tcp", tcp }, { "tcp6", tcp6 }, { "udp", udp }, { "unix", unix_stream }, { "pair", pair },
 };
 
 int main(int argc, char **argv)
 {
-	if (argc != 3) {
-		fprintf(stderr, "usage: socket_calls DIR SCENARIO\n");
-		return 2;
-	}
-	dir = argv[1];
-	printf("%d\n", (int)getpid());
-	for (size_t i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++) {
-		if (strcmp(argv[2], scenarios[i].name) == 0) {
-			scenarios[i].run();
-			return 0;
-		}
-	}
-	fprintf(stderr, "socket_calls: no scenario '%s'\n", argv[2]);
-	return 2;
+	return run_scenario(argc, argv, &dir, SCENARIOS(scenarios), NULL);
 }

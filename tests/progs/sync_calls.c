@@ -100,10 +100,7 @@ static void streams(void)
 	CHECK(fclose(full) == 0);
 }
 
-static const struct {
-	const char *name;
-	void (*run)(void);
-} scenarios[] = {
+static const struct scenario scenarios[] = {
 	{ "descriptors", descriptors },
 	{ "mapped", mapped },
 	{ "streams", streams },
@@ -111,18 +108,5 @@ static const struct {
 
 int main(int argc, char **argv)
 {
-	if (argc != 3) {
-		fprintf(stderr, "usage: sync_calls DIR SCENARIO\n");
-		return 2;
-	}
-	dir = argv[1];
-	printf("%d\n", (int)getpid());
-	for (size_t i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++) {
-		if (strcmp(argv[2], scenarios[i].name) == 0) {
-			scenarios[i].run();
-			return 0;
-		}
-	}
-	fprintf(stderr, "sync_calls: no scenario '%s'\n", argv[2]);
-	return 2;
+	return run_scenario(argc, argv, &dir, SCENARIOS(scenarios), NULL);
 }
