@@ -735,3 +735,21 @@ Test(robust, a_relative_path_after_chdir_names_the_new_directory)
 	cr_assert_eq(count_on(&r, D(FILE_OPEN_CLOSE), O(CLOSE), path), 1);
 	run_free(&r);
 }
+
+/* ---- Many threads ---- */
+
+Test(robust, a_thousand_threads_each_record_once)
+{
+	struct run r;
+	size_t writes = 0;
+
+	/* Each thread has a ring of its own; all are alive at once. */
+	run_traced(&r, NONE, STRESS("many", "1000"), NONE);
+	cr_assert_eq(r.status, 0, "stress many failed: %s", r.err);
+	cr_assert_eq(r.bad_lines, 0);
+	for (size_t i = 0; i < r.nrecs; i++)
+		writes += r.recs[i].op == O(WRITE) && strcmp(r.recs[i].s1, "/dev/null") == 0;
+	cr_assert_eq(writes, 1000, "%zu of the 1000 threads' writes recorded", writes);
+	cr_assert_eq(count_recs(&r, D(START_STOP), O(DROPPED)), 0, "records were dropped");
+	run_free(&r);
+}

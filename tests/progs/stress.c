@@ -7,6 +7,7 @@
  *   stress DIR fork
  *   stress DIR names
  *   stress DIR chdir
+ *   stress DIR many N
  * and prints its pid, then what the mode says below.  Every result is
  * checked here, so a library that changed one fails the run (exit 1, a line
  * on stderr) whatever the records say.  Output that depends on timing (how
@@ -434,6 +435,42 @@ static int chdir_mode(void)
 	return 0;
 }
 
+/* many N: N threads alive at once, each making one write to its own fd of
+ * /dev/null: a ring per thread must not make a program with a thousand
+ * threads fail (memory) or lose one thread's record. */
+static pthread_barrier_t all_alive;
+
+static void *one_write(void *arg)
+{
+	int fd = (int)(intptr_t)arg;
+
+	pthread_barrier_wait(&all_alive);
+	CHECK(write(fd, "x", 1) == 1);
+	return NULL;
+}
+
+static int many_mode(int argc, char **argv)
+{
+	CHECK(argc == 1);
+	int n = atoi(argv[0]);
+	CHECK(n > 0 && n <= 4096);
+	pthread_t *threads = calloc((size_t)n, sizeof(*threads));
+	pthread_attr_t attr;
+	int fd = open("/dev/null", O_WRONLY);
+
+	CHECK(threads && fd >= 0);
+	CHECK(pthread_barrier_init(&all_alive, NULL, (unsigned)n) == 0);
+	CHECK(pthread_attr_init(&attr) == 0 && pthread_attr_setstacksize(&attr, 64 * 1024) == 0);
+	for (int i = 0; i < n; i++)
+		CHECK(pthread_create(&threads[i], &attr, one_write, (void *)(intptr_t)fd) == 0);
+	for (int i = 0; i < n; i++)
+		CHECK(pthread_join(threads[i], NULL) == 0);
+	CHECK(close(fd) == 0);
+	free(threads);
+	printf("ok\n");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 3) {
@@ -459,6 +496,8 @@ int main(int argc, char **argv)
 		return names_mode();
 	if (strcmp(mode, "chdir") == 0)
 		return chdir_mode();
+	if (strcmp(mode, "many") == 0)
+		return many_mode(argc, argv);
 	fprintf(stderr, "stress: no mode %s\n", mode);
 	return 2;
 }
