@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "codes.h"
 #include "harness.h"
 #include "record.h"
 
@@ -289,6 +290,31 @@ void expect_rec(const struct run *r, size_t i, unsigned domain, unsigned op, int
 int printed_pid(const struct run *r)
 {
 	return atoi(r->out);
+}
+
+void expect_scenario_ran(const struct run *r, const char *prog, const char *scenario)
+{
+	char cmdline[4400];
+
+	cr_assert_eq(r->status, 0, "%s %s failed: %s", prog, scenario, r->err);
+	cr_assert_eq(r->bad_lines, 0, "%zu malformed lines in the trace", r->bad_lines);
+	for (size_t i = 0; i < r->nrecs; i++)
+		cr_assert_eq(r->recs[i].pid, printed_pid(r), "record %zu has pid %d, not %d", i,
+			     r->recs[i].pid, printed_pid(r));
+	snprintf(cmdline, sizeof(cmdline), "%s %s %s", prog_path(prog), scratch_dir(), scenario);
+	expect_rec(r, 0, IOMON_DOMAIN_START_STOP, IOMON_OP_START, 0, -1, 0, cmdline, NULL);
+}
+
+const char *output_line(const struct run *r, unsigned n, char buf[static 4200])
+{
+	const char *p = r->out;
+
+	for (unsigned i = 0; i < n && p; i++)
+		if ((p = strchr(p, '\n')))
+			p++;
+	cr_assert(p && *p, "no line %u in the output:\n%s", n, r->out);
+	snprintf(buf, 4200, "%.*s", (int)strcspn(p, "\n"), p);
+	return buf;
 }
 
 void drop_first(struct run *r)

@@ -78,6 +78,14 @@ void expect_rec(const struct run *r, size_t i, unsigned domain, unsigned op, int
 /* The pid the traced program printed as its first line of output. */
 int printed_pid(const struct run *r);
 
+/* A test program's run of one scenario (tests/progs/check.h): it exited
+ * 0, every line of the trace parsed, every record is its own, and the
+ * first is its START, naming its command line "PROG DIR SCENARIO". */
+void expect_scenario_ran(const struct run *r, const char *prog, const char *scenario);
+
+/* Line n of the program's output (0 is its pid), into buf. */
+const char *output_line(const struct run *r, unsigned n, char buf[static 4200]);
+
 /* Removes the first record (a START the test has checked), or the last
  * (a STOP). */
 void drop_first(struct run *r);

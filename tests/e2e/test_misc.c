@@ -63,12 +63,7 @@ static void run_scenario(struct run *r, const char *scenario)
 	struct run all;
 
 	run_from_scratch(&all, LIST(prog_path("misc_calls"), scratch_dir(), scenario));
-	cr_assert_eq(all.status, 0, "misc_calls %s failed: %s", scenario, all.err);
-	cr_assert_eq(all.bad_lines, 0, "%zu malformed lines in the trace", all.bad_lines);
-	for (size_t i = 0; i < all.nrecs; i++)
-		cr_assert_eq(all.recs[i].pid, printed_pid(&all), "record %zu has pid %d, not %d", i,
-			     all.recs[i].pid, printed_pid(&all));
-	expect_rec(&all, 0, D(START_STOP), O(START), 0, -1, 0, NULL, NULL);
+	expect_scenario_ran(&all, "misc_calls", scenario);
 	misc_of(&all, printed_pid(&all), r);
 	run_free(&all);
 }

@@ -27,17 +27,8 @@ TestSuite(socket, .fini = scratch_cleanup, .timeout = 60);
  * socket call i. */
 static void run_scenario(struct run *r, const char *scenario)
 {
-	char cmdline[4400];
-
 	run_traced(r, NONE, LIST(prog_path("socket_calls"), scratch_dir(), scenario), NONE);
-	cr_assert_eq(r->status, 0, "socket_calls %s failed: %s", scenario, r->err);
-	cr_assert_eq(r->bad_lines, 0, "%zu malformed lines in the trace", r->bad_lines);
-	for (size_t i = 0; i < r->nrecs; i++)
-		cr_assert_eq(r->recs[i].pid, printed_pid(r), "record %zu has pid %d, not %d", i,
-			     r->recs[i].pid, printed_pid(r));
-	snprintf(cmdline, sizeof(cmdline), "%s %s %s", prog_path("socket_calls"), scratch_dir(),
-		 scenario);
-	expect_rec(r, 0, D(START_STOP), O(START), 0, -1, 0, cmdline, NULL);
+	expect_scenario_ran(r, "socket_calls", scenario);
 	drop_first(r);
 	keep_domains(r, MASK(SOCKETS));
 }
