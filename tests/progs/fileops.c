@@ -44,18 +44,6 @@ static int (*volatile getc_unlocked_fn)(FILE *) = getc_unlocked;
 static int (*volatile fputc_unlocked_fn)(int, FILE *) = fputc_unlocked;
 static int (*volatile putc_unlocked_fn)(int, FILE *) = putc_unlocked;
 
-static const char *dir;
-
-static const char *in_dir(const char *name)
-{
-	static char path[4][4200];
-	static int next;
-	char *p = path[next++ % 4];
-
-	snprintf(p, sizeof(path[0]), "%s/%s", dir, name);
-	return p;
-}
-
 /* open, write, close; open, read to the end, close; open a missing file. */
 static void basic(void)
 {
@@ -320,5 +308,5 @@ static const struct scenario scenarios[] = {
 
 int main(int argc, char **argv)
 {
-	return run_scenario(argc, argv, &dir, SCENARIOS(scenarios), NULL);
+	return run_scenario(argc, argv, SCENARIOS(scenarios), NULL);
 }

@@ -29,25 +29,7 @@ ssize_t __readlinkat_chk(int dirfd, const char *path, char *buf, size_t len, siz
 #define FAR_TARGET_LEN ((ssize_t)sizeof(FAR_TARGET) - 1)
 
 /* Descriptors the scenarios' records name: the tests expect 3 and 4. */
-static const char *dir;
 static int fd = -1, dfd = -1;
-
-/* A call that must fail with err. */
-#define CHECK_FAILS(call, err)                                                 \
-	do {                                                                   \
-		errno = 0;                                                     \
-		CHECK((call) == -1 && errno == (err));                         \
-	} while (0)
-
-static const char *in_dir(const char *name)
-{
-	static char path[4][4200];
-	static int next;
-	char *p = path[next++ % 4];
-
-	snprintf(p, sizeof(path[0]), "%s/%s", dir, name);
-	return p;
-}
 
 /* Whether name exists, asked without a call the tests would see. */
 static bool exists(const char *name)
@@ -136,5 +118,5 @@ static const struct scenario scenarios[] = {
 
 int main(int argc, char **argv)
 {
-	return run_scenario(argc, argv, &dir, SCENARIOS(scenarios), setup);
+	return run_scenario(argc, argv, SCENARIOS(scenarios), setup);
 }

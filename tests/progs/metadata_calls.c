@@ -43,25 +43,7 @@ int __fxstatat(int ver, int dirfd, const char *path, struct stat *buf, int flags
 int __fxstatat64(int ver, int dirfd, const char *path, struct stat64 *buf, int flags);
 
 /* Descriptors the scenarios' records name: the tests expect 3 and 4. */
-static const char *dir;
 static int fd = -1, dfd = -1;
-
-/* A call that must fail with err. */
-#define CHECK_FAILS(call, err)                                                 \
-	do {                                                                   \
-		errno = 0;                                                     \
-		CHECK((call) == -1 && errno == (err));                         \
-	} while (0)
-
-static const char *in_dir(const char *name)
-{
-	static char path[4][4200];
-	static int next;
-	char *p = path[next++ % 4];
-
-	snprintf(p, sizeof(path[0]), "%s/%s", dir, name);
-	return p;
-}
 
 /* DIR/f holding 6 bytes, open as fd 3, and DIR open as fd 4: calls of the
  * file domain, which the tests leave out. */
@@ -256,5 +238,5 @@ static const struct scenario scenarios[] = {
 
 int main(int argc, char **argv)
 {
-	return run_scenario(argc, argv, &dir, SCENARIOS(scenarios), setup);
+	return run_scenario(argc, argv, SCENARIOS(scenarios), setup);
 }

@@ -27,18 +27,6 @@
 /* linux/magic.h's, without the kernel headers. */
 #define TMPFS_MAGIC 0x01021994
 
-static const char *dir;
-
-static const char *in_dir(const char *name)
-{
-	static char path[4][4200];
-	static int next;
-	char *p = path[next++ % 4];
-
-	snprintf(p, sizeof(path[0]), "%s/%s", dir, name);
-	return p;
-}
-
 static bool is_tmpfs(const char *path)
 {
 	struct statfs st;
@@ -94,5 +82,5 @@ static const struct scenario scenarios[] = {
 
 int main(int argc, char **argv)
 {
-	return run_scenario(argc, argv, &dir, SCENARIOS(scenarios), NULL);
+	return run_scenario(argc, argv, SCENARIOS(scenarios), NULL);
 }

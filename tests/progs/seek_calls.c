@@ -22,18 +22,6 @@
 /* The old name glibc still exports for lseek; no header declares it. */
 off_t __lseek(int fd, off_t offset, int whence);
 
-static const char *dir;
-
-static const char *in_dir(const char *name)
-{
-	static char path[4][4200];
-	static int next;
-	char *p = path[next++ % 4];
-
-	snprintf(p, sizeof(path[0]), "%s/%s", dir, name);
-	return p;
-}
-
 /* The name the kernel gives fd ("pipe:[1234]"), on a line of its own.  A
  * raw system call, so that no wrapper records it. */
 static void print_fd_name(int fd)
@@ -129,5 +117,5 @@ static const struct scenario scenarios[] = {
 
 int main(int argc, char **argv)
 {
-	return run_scenario(argc, argv, &dir, SCENARIOS(scenarios), NULL);
+	return run_scenario(argc, argv, SCENARIOS(scenarios), NULL);
 }

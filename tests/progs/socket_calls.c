@@ -32,15 +32,8 @@ ssize_t __recv_chk(int fd, void *buf, size_t len, size_t buflen, int flags);
 ssize_t __recvfrom_chk(int fd, void *buf, size_t len, size_t buflen, int flags,
 		       struct sockaddr *addr, socklen_t *addrlen);
 
-static const char *dir;
-
 /* A call that must fail with err; errno is cleared first so that a stale
  * value cannot pass. */
-#define CHECK_FAILS(call, err)                                                         \
-	do {                                                                           \
-		errno = 0;                                                             \
-		CHECK((call) == -1 && errno == (err));                                 \
-	} while (0)
 
 #define SA(p) ((struct sockaddr *)(p))
 
@@ -342,5 +335,5 @@ static const struct scenario scenarios[] = {
 
 int main(int argc, char **argv)
 {
-	return run_scenario(argc, argv, &dir, SCENARIOS(scenarios), NULL);
+	return run_scenario(argc, argv, SCENARIOS(scenarios), NULL);
 }

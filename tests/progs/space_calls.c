@@ -18,18 +18,6 @@
 
 #include "check.h"
 
-static const char *dir;
-
-static const char *in_dir(const char *name)
-{
-	static char path[4][4200];
-	static int next;
-	char *p = path[next++ % 4];
-
-	snprintf(p, sizeof(path[0]), "%s/%s", dir, name);
-	return p;
-}
-
 static off_t size_of(int fd)
 {
 	struct stat st;
@@ -91,5 +79,5 @@ static const struct scenario scenarios[] = {
 
 int main(int argc, char **argv)
 {
-	return run_scenario(argc, argv, &dir, SCENARIOS(scenarios), NULL);
+	return run_scenario(argc, argv, SCENARIOS(scenarios), NULL);
 }

@@ -19,18 +19,6 @@
 /* The old name glibc still exports for fflush; no header declares it. */
 int _IO_fflush(FILE *stream);
 
-static const char *dir;
-
-static const char *in_dir(const char *name)
-{
-	static char path[4][4200];
-	static int next;
-	char *p = path[next++ % 4];
-
-	snprintf(p, sizeof(path[0]), "%s/%s", dir, name);
-	return p;
-}
-
 /* A descriptor's data and metadata onto the storage; then the same calls
  * on a descriptor that cannot be synced, and on none. */
 static void descriptors(void)
@@ -108,5 +96,5 @@ static const struct scenario scenarios[] = {
 
 int main(int argc, char **argv)
 {
-	return run_scenario(argc, argv, &dir, SCENARIOS(scenarios), NULL);
+	return run_scenario(argc, argv, SCENARIOS(scenarios), NULL);
 }
