@@ -1,4 +1,5 @@
 /* End-to-end test harness: see harness.h. */
+#include <arpa/inet.h>
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -8,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -303,6 +305,17 @@ void expect_scenario_ran(const struct run *r, const char *prog, const char *scen
 			     r->recs[i].pid, printed_pid(r));
 	snprintf(cmdline, sizeof(cmdline), "%s %s %s", prog_path(prog), scratch_dir(), scenario);
 	expect_rec(r, 0, IOMON_DOMAIN_START_STOP, IOMON_OP_START, 0, -1, 0, cmdline, NULL);
+}
+
+int unused_port(int *holder)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(a);
+
+	*holder = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	cr_assert(*holder >= 0 && bind(*holder, (struct sockaddr *)&a, sizeof(a)) == 0 &&
+		  getsockname(*holder, (struct sockaddr *)&a, &len) == 0);
+	return ntohs(a.sin_port);
 }
 
 const char *output_line(const struct run *r, unsigned n, char buf[static 4200])

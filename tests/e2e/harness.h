@@ -83,6 +83,10 @@ int printed_pid(const struct run *r);
  * first is its START, naming its command line "PROG DIR SCENARIO". */
 void expect_scenario_ran(const struct run *r, const char *prog, const char *scenario);
 
+/* A loopback port on which nothing listens: bound by *holder (close it when
+ * done), so that nobody else takes it meanwhile. */
+int unused_port(int *holder);
+
 /* Line n of the program's output (0 is its pid), into buf. */
 const char *output_line(const struct run *r, unsigned n, char buf[static 4200]);
 

@@ -244,18 +244,6 @@ Test(launcher, runs_the_python_example)
 	run_free(&r);
 }
 
-/* A port on which nothing listens: bound, so nobody else takes it. */
-static int unused_port(int *holder)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t len = sizeof(a);
-
-	*holder = socket(AF_INET, SOCK_STREAM, 0);
-	cr_assert(*holder >= 0 && bind(*holder, (struct sockaddr *)&a, sizeof(a)) == 0 &&
-		  getsockname(*holder, (struct sockaddr *)&a, &len) == 0);
-	return ntohs(a.sin_port);
-}
-
 Test(launcher, without_a_collector_the_program_is_unchanged)
 {
 	struct run bare, traced;

@@ -227,18 +227,6 @@ static void run_preloaded(struct run *r, int port, const char *const *argv, enum
 			 "IOMON_TOKEN", "START_ON_OPEN", "FACILITY_ID"));
 }
 
-/* A port on which nothing listens: bound, so that nobody else takes it. */
-static int unused_port(int *holder)
-{
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	socklen_t len = sizeof(a);
-
-	*holder = socket(AF_INET, SOCK_STREAM, 0);
-	cr_assert(*holder >= 0 && bind(*holder, (struct sockaddr *)&a, sizeof(a)) == 0 &&
-		  getsockname(*holder, (struct sockaddr *)&a, &len) == 0);
-	return ntohs(a.sin_port);
-}
-
 /* ---- 1. Threads ---- */
 
 /*
