@@ -125,6 +125,15 @@ static bool try_connect(void)
 	return sock >= 0 && syscall(SYS_connect, sock, &addr, sizeof(addr)) == 0;
 }
 
+/* A socket whose connect failed cannot be used again; after
+ * CONNECT_ATTEMPTS failures in a row the collector is taken as gone. */
+static bool connect_failed(void)
+{
+	close_socket();
+	set_link(++failed_connects >= CONNECT_ATTEMPTS ? LINK_GONE : LINK_DOWN);
+	return false;
+}
+
 /*
  * Records stay in the rings while the library tries again, a few times
  * over about half a second (once per drain), so a collector that is slow
@@ -134,12 +143,8 @@ static bool connect_collector(void)
 {
 	int one = 1;
 
-	if (!try_connect()) {
-		/* A socket whose connect failed cannot be used again. */
-		close_socket();
-		set_link(++failed_connects >= CONNECT_ATTEMPTS ? LINK_GONE : LINK_DOWN);
-		return false;
-	}
+	if (!try_connect())
+		return connect_failed();
 	syscall(SYS_setsockopt, sock, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	/* Dropping rather than waiting: no send may wait on the collector
 	 * for long, not even the last flush at exit.  One that times out ends
@@ -150,11 +155,8 @@ static bool connect_collector(void)
 	}
 	/* The session token first: without it the collector reads nothing. */
 	struct iovec hello = { iomon_config.hello, iomon_config.hello_len };
-	if (hello.iov_len && !send_all(&hello, 1, NULL)) {
-		close_socket();
-		set_link(++failed_connects >= CONNECT_ATTEMPTS ? LINK_GONE : LINK_DOWN);
-		return false;
-	}
+	if (hello.iov_len && !send_all(&hello, 1, NULL))
+		return connect_failed();
 	failed_connects = 0;
 	set_link(LINK_UP);
 	return true;
