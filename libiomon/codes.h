@@ -124,6 +124,17 @@ enum iomon_op { IOMON_OP_LIST(IOMON_ENUM_OP) IOMON_OP_COUNT };
  * drop and count records rather than wait for a slow collector. */
 #define IOMON_ENV_UNBUFFERED "IOMON_UNBUFFERED"
 #define IOMON_ENV_DROP "IOMON_DROP"
+/* Filters (see the man page's ENVIRONMENT): the domains to record, path
+ * prefixes to keep and to drop (':'-separated), when to start (seconds
+ * after the process started; absolute CLOCK_REALTIME nanoseconds, which
+ * wins), the shortest call kept (milliseconds), failed calls only ("1"). */
+#define IOMON_ENV_DOMAINS "MONITOR_DOMAINS"
+#define IOMON_ENV_PATHS "IOMON_PATHS"
+#define IOMON_ENV_EXCLUDE "IOMON_EXCLUDE"
+#define IOMON_ENV_START_ON_ELAPSED "START_ON_ELAPSED"
+#define IOMON_ENV_START_AT "IOMON_START_AT"
+#define IOMON_ENV_SLOWER_THAN "IOMON_SLOWER_THAN"
+#define IOMON_ENV_ERRORS_ONLY "IOMON_ERRORS_ONLY"
 /* The session token: a collector that sets it admits only connections
  * whose first line is IOMON_HELLO_PREFIX followed by the token. */
 #define IOMON_ENV_TOKEN "IOMON_TOKEN"
