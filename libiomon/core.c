@@ -178,7 +178,44 @@ static void emit(struct iomon_record *rec)
 		iomon_flush();
 }
 
-/* START_ON_OPEN: is this the open that starts the recording? */
+#define OPEN_BIT (UINT32_C(1) << IOMON_DOMAIN_FILE_OPEN_CLOSE)
+
+static uint64_t realtime_coarse_ns(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_REALTIME_COARSE, &now);
+	return (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
+}
+
+/* CLOCK_REALTIME nanoseconds from which to record; 0: from the start. */
+static uint64_t start_at;
+
+/* The mask while recording waits: the time only (START, STOP and the
+ * effects of the calls go on), or the time and START_ON_OPEN's open (then,
+ * as with START_ON_OPEN alone, nothing but that open is looked at). */
+static uint32_t waiting_mask(void)
+{
+	if (!iomon_config.start_on_open)
+		return IOMON_MASK_WAITING | UINT32_C(1) << IOMON_DOMAIN_START_STOP;
+	return IOMON_MASK_WAITING | (atomic_load(&paused) ? OPEN_BIT : 0);
+}
+
+uint32_t iomon_check_start(uint32_t mask)
+{
+	if (realtime_coarse_ns() < start_at)
+		return mask;
+	while (mask & IOMON_MASK_WAITING) {
+		uint32_t next = atomic_load(&paused) ? OPEN_BIT : iomon_config.domains;
+		if (atomic_compare_exchange_weak(&iomon_mask, &mask, next))
+			return next;
+	}
+	return mask;
+}
+
+/* START_ON_OPEN: is this the open that starts the recording?  If it is
+ * seen while recording still waits for its time, the recording starts
+ * when the time comes. */
 static bool starts_recording(const struct iomon_record *rec)
 {
 	const char *want = iomon_config.start_on_open;
@@ -198,8 +235,46 @@ static bool starts_recording(const struct iomon_record *rec)
 			return false;
 	}
 	atomic_store(&paused, false);
-	atomic_store(&iomon_mask, iomon_config.domains);
-	return true;
+	uint32_t mask = atomic_load(&iomon_mask), next;
+	do {
+		if (mask == 0)
+			return false;
+		next = mask & IOMON_MASK_WAITING ? IOMON_MASK_WAITING : iomon_config.domains;
+	} while (!atomic_compare_exchange_weak(&iomon_mask, &mask, next));
+	return !(next & IOMON_MASK_WAITING) && (next & OPEN_BIT);
+}
+
+/* The raw bytes of s, in buf (IOMON_FIELD_MAX) unless they are s's own. */
+static const char *raw_str(struct iomon_str s, char *buf, size_t *len)
+{
+	if (s.kind == IOMON_STR_RAW) {
+		*len = s.ptr ? s.len : 0;
+		return s.ptr;
+	}
+	size_t n = (size_t)(put_str(buf, s) - buf);
+	*len = iomon_csv_decode(buf, n, buf, IOMON_FIELD_MAX);
+	return buf;
+}
+
+/* IOMON_PATHS, IOMON_EXCLUDE, IOMON_SLOWER_THAN, IOMON_ERRORS_ONLY: is
+ * this record one to leave out?  Only a path (s1, absolute) is filtered
+ * by the prefixes; a record without one is kept. */
+static bool filtered_out(const struct iomon_record *rec)
+{
+	const struct iomon_config *c = &iomon_config;
+	char buf[IOMON_FIELD_MAX];
+	size_t len;
+
+	if ((c->errors_only && rec->err == 0) || rec->dur_ns < c->slower_than_ns)
+		return true;
+	if (!c->paths.n && !c->exclude.n)
+		return false;
+	const char *path = raw_str(rec->s1, buf, &len);
+	if (len == 0 || path[0] != '/')
+		return false;
+	if (c->paths.n && !iomon_path_under(&c->paths, path, len))
+		return true;
+	return c->exclude.n && iomon_path_under(&c->exclude, path, len);
 }
 
 void iomon_call_end(struct iomon_call *call, int err)
@@ -211,6 +286,9 @@ void iomon_call_end(struct iomon_call *call, int err)
 		return;
 	call->rec.dur_ns = end - call->t0;
 	call->rec.err = err;
+	if (IOMON_UNLIKELY(iomon_config.filters_records) &&
+	    call->rec.domain != IOMON_DOMAIN_START_STOP && filtered_out(&call->rec))
+		return;
 	iomon_enter_emit();
 	emit(&call->rec);
 	iomon_leave_emit();
@@ -237,12 +315,17 @@ __attribute__((constructor)) static void iomon_init(void)
 	iomon_sender_init(iomon_config.port);
 	iomon_cwd_refresh();
 	pthread_atfork(NULL, NULL, atfork_child);
+	start_at = iomon_config.start_at_ns;
+	if (!start_at && iomon_config.start_after_ns)
+		start_at = realtime_coarse_ns() + iomon_config.start_after_ns;
 	if (iomon_config.start_on_open) {
 		atomic_store(&paused, true);
-		atomic_store(&iomon_mask, UINT32_C(1) << IOMON_DOMAIN_FILE_OPEN_CLOSE);
+		atomic_store(&iomon_mask, OPEN_BIT);
 	} else {
 		atomic_store(&iomon_mask, iomon_config.domains);
 	}
+	if (start_at && realtime_coarse_ns() < start_at)
+		atomic_store(&iomon_mask, waiting_mask());
 	iomon_busy--;
 	iomon_lifecycle_start();
 }

@@ -8,12 +8,32 @@
 
 #include "format.h"
 
+/* IOMON_PATHS, IOMON_EXCLUDE: absolute path prefixes, without their
+ * trailing '/' ("/" itself is the empty prefix: every absolute path). */
+#define IOMON_PREFIXES_MAX 32
+#define IOMON_PREFIXES_TEXT 4096
+
+struct iomon_prefixes {
+	unsigned n;			/* 0: no such filter */
+	uint16_t off[IOMON_PREFIXES_MAX];
+	uint16_t len[IOMON_PREFIXES_MAX];
+	char text[IOMON_PREFIXES_TEXT];
+};
+
 struct iomon_config {
 	char facility[IOMON_FACILITY_MAX + 1];
 	size_t facility_len;
 	const char *start_on_open;	/* NULL: record from the start */
 	uint16_t port;
-	uint32_t domains;		/* bit per domain to record */
+	uint32_t domains;		/* bit per domain to record; START_STOP always */
+	struct iomon_prefixes paths;	/* keep only paths under one of these */
+	struct iomon_prefixes exclude;	/* and drop those under one of these */
+	uint64_t start_at_ns;		/* IOMON_START_AT, CLOCK_REALTIME; 0: none */
+	uint64_t start_after_ns;	/* START_ON_ELAPSED; 0: none */
+	uint64_t slower_than_ns;	/* keep calls at least this long; 0: all */
+	bool errors_only;		/* keep failed calls only */
+	/* Any of the four filters above that look at a record once made. */
+	bool filters_records;
 	bool drop_when_full;		/* drop instead of waiting for the collector */
 	bool unbuffered;		/* send each record as it is made */
 	/* "#iomon TOKEN\n", the first line of every connection; empty when no
@@ -26,6 +46,9 @@ extern struct iomon_config iomon_config;
 
 /* Parses the environment; bad values fall back to safe defaults. */
 void iomon_config_load(struct iomon_config *cfg);
+
+/* Whether path (len bytes, absolute) is under one of the prefixes. */
+bool iomon_path_under(const struct iomon_prefixes *list, const char *path, size_t len);
 
 /* The collector is gone for good: every wrapper passes straight through. */
 void iomon_turn_off(void);

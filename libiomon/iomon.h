@@ -32,9 +32,21 @@ extern _Atomic uint32_t iomon_mask;
  * pass through. */
 extern IOMON_TLS int iomon_busy;
 
+/* A bit of iomon_mask, set while recording waits for a time
+ * (IOMON_START_AT, START_ON_ELAPSED): every call then asks
+ * iomon_check_start(), which clears it once the time has come. */
+#define IOMON_MASK_WAITING (UINT32_C(1) << 31)
+
+uint32_t iomon_check_start(uint32_t mask);
+
 static inline bool iomon_on(void)
 {
-	return !iomon_busy && atomic_load_explicit(&iomon_mask, memory_order_relaxed);
+	if (iomon_busy)
+		return false;
+	uint32_t mask = atomic_load_explicit(&iomon_mask, memory_order_relaxed);
+	if (IOMON_UNLIKELY(mask & IOMON_MASK_WAITING))
+		mask = iomon_check_start(mask);
+	return mask != 0;
 }
 
 static inline bool iomon_wants(unsigned domain)
