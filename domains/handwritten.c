@@ -240,6 +240,32 @@ long iomon_vfork_end(long result)
 	return result;
 }
 
+/*
+ * Under AddressSanitizer the child's frames poison their redzones in the
+ * shadow memory, which the child shares with the parent; as it never
+ * returns from them (it execs or exits), their poison stays below the
+ * parent's stack pointer, where the parent's next frames would report
+ * false overflows.  So the parent, before running any instrumented code,
+ * clears the shadow of the stack below the stack pointer it returns with,
+ * as the sanitizer's own vfork interceptor does (__asan_handle_vfork).
+ */
+#if defined(__SANITIZE_ADDRESS__)
+#define IOMON_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define IOMON_ASAN 1
+#endif
+#endif
+#ifdef IOMON_ASAN
+#define VFORK_PARENT_UNPOISON_STACK                                                    \
+	"	push %rax\n"			/* the result, kept */                 \
+	"	lea 16(%rsp), %rdi\n"		/* the stack pointer at return */      \
+	"	call __asan_handle_vfork@PLT\n"                                        \
+	"	pop %rax\n"
+#else
+#define VFORK_PARENT_UNPOISON_STACK ""
+#endif
+
 __asm__(".text\n"
 	".globl vfork\n"
 	".type vfork, @function\n"
@@ -253,6 +279,7 @@ __asm__(".text\n"
 	"	push %rdi\n"
 	"	test %rax, %rax\n"
 	"	jz 1f\n"				/* the child returns as it is */
+	VFORK_PARENT_UNPOISON_STACK
 	"	mov %rax, %rdi\n"			/* the parent, or a failure */
 	"	sub $8, %rsp\n"
 	"	call iomon_vfork_end\n"
