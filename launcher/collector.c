@@ -39,9 +39,8 @@ struct collector {
 	bool stopping;	    /* close the listener when its backlog is empty */
 	bool accept_paused; /* accept failed for want of resources */
 
-	FILE *out;
-	const char *out_name;
-	bool out_failed; /* after a write error records are discarded */
+	struct collector_sink *sinks;
+	size_t n_sinks;
 	uint64_t rejected;
 	uint64_t refused;	   /* connections without the token */
 	char hello[IOMON_HELLO_MAX]; /* "#iomon TOKEN", or "" for none */
@@ -55,19 +54,26 @@ struct collector {
 	char chunk[CHUNK_SIZE];
 };
 
-/* ---- Output ---- */
+/* ---- Records ---- */
 
 /* A connection's first line must be the session's token: another local
- * user may know the port, not the token. */
+ * user may know the port, not the token.  Without a token, a library that
+ * has one of its own still says it first: that line is no record. */
 static bool admit(struct collector *c, struct connection *conn, const char *line, size_t len)
 {
+	const size_t prefix = sizeof(IOMON_HELLO_PREFIX) - 1;
+
 	if (conn->trusted)
 		return true;
 	if (conn->refused)
 		return false;
-	if (c->hello_len == 0 || (len == c->hello_len && memcmp(line, c->hello, len) == 0)) {
+	if (c->hello_len == 0) {
 		conn->trusted = true;
-		return c->hello_len == 0;
+		return !(len >= prefix && memcmp(line, IOMON_HELLO_PREFIX, prefix) == 0);
+	}
+	if (len == c->hello_len && memcmp(line, c->hello, len) == 0) {
+		conn->trusted = true;
+		return false;
 	}
 	conn->refused = true;
 	c->refused++;
@@ -85,23 +91,25 @@ static void on_line(void *arg, const char *line, size_t len)
 		c->rejected++;
 		return;
 	}
-	if (c->out_failed)
-		return;
-	/* iomon has one thread: skip stdio's per-call locking. */
-	fwrite_unlocked(line, 1, len, c->out);
-	putc_unlocked('\n', c->out);
+	for (size_t i = 0; i < c->n_sinks; i++)
+		c->sinks[i].on_record(c->sinks[i].arg, line, len, &c->parsed);
 }
 
-static void flush_output(struct collector *c)
+static void end_round(struct collector *c)
 {
-	if (c->out_failed)
-		return;
-	if (fflush(c->out) == EOF || ferror(c->out)) {
-		/* Keep reading anyway: a traced process blocked on a full socket
-		 * would hang; its records are lost and iomon says so. */
-		warn("writing records to %s", c->out_name);
-		c->out_failed = true;
-	}
+	for (size_t i = 0; i < c->n_sinks; i++)
+		if (c->sinks[i].on_round)
+			c->sinks[i].on_round(c->sinks[i].arg);
+}
+
+void collector_add_sink(struct collector *c, const struct collector_sink *sink)
+{
+	struct collector_sink *sinks = reallocarray(c->sinks, c->n_sinks + 1, sizeof(*sinks));
+
+	if (!sinks)
+		err(1, "collector");
+	sinks[c->n_sinks++] = *sink;
+	c->sinks = sinks;
 }
 
 /* ---- Connections ---- */
@@ -226,31 +234,41 @@ static bool read_connection(struct collector *c, struct connection *conn)
 
 /* ---- The interface ---- */
 
-struct collector *collector_open(FILE *out, const char *out_name)
+struct collector *collector_open(const struct sockaddr *addr, socklen_t addr_len,
+				 const char *name)
 {
 	struct collector *c = calloc(1, sizeof(*c));
-	struct sockaddr_in addr = {
+	/* Loopback by default: records name files and must not leave the
+	 * machine. */
+	struct sockaddr_in loopback = {
 	    .sin_family = AF_INET,
 	    .sin_addr.s_addr = htonl(INADDR_LOOPBACK),
 	    .sin_port = 0,
 	};
-	socklen_t addr_len = sizeof(addr);
+	struct sockaddr_storage bound;
+	socklen_t bound_len = sizeof(bound);
+	int one = 1;
 
 	if (!c)
 		err(1, "collector");
-	c->out = out;
-	c->out_name = out_name;
 	grow_connections(c);
-
-	/* Loopback only: records name files and must not leave the machine. */
-	c->listener = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (!addr) {
+		addr = (const struct sockaddr *)&loopback;
+		addr_len = sizeof(loopback);
+		name = "127.0.0.1";
+	}
+	c->listener = socket(addr->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (c->listener < 0)
 		err(1, "collector socket");
-	if (bind(c->listener, (struct sockaddr *)&addr, sizeof(addr)) < 0 ||
-	    listen(c->listener, SOMAXCONN) < 0 ||
-	    getsockname(c->listener, (struct sockaddr *)&addr, &addr_len) < 0)
-		err(1, "collector socket on 127.0.0.1");
-	c->port = ntohs(addr.sin_port);
+	/* A collector restarted on its port must not wait for the old
+	 * connections' TIME_WAIT. */
+	if (setsockopt(c->listener, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+	    bind(c->listener, addr, addr_len) < 0 || listen(c->listener, SOMAXCONN) < 0 ||
+	    getsockname(c->listener, (struct sockaddr *)&bound, &bound_len) < 0)
+		err(1, "cannot listen on %s", name);
+	c->port = ntohs(bound.ss_family == AF_INET6
+			    ? ((struct sockaddr_in6 *)&bound)->sin6_port
+			    : ((struct sockaddr_in *)&bound)->sin_port);
 	return c;
 }
 
@@ -276,6 +294,16 @@ uint64_t collector_refused(const struct collector *c)
 uint64_t collector_rejected(const struct collector *c)
 {
 	return c->rejected;
+}
+
+void collector_warn_counts(const struct collector *c)
+{
+	if (c->rejected)
+		warnx("%llu malformed record%s rejected", (unsigned long long)c->rejected,
+		      c->rejected == 1 ? "" : "s");
+	if (c->refused)
+		warnx("%llu connection%s without the session token refused",
+		      (unsigned long long)c->refused, c->refused == 1 ? "" : "s");
 }
 
 bool collector_idle(const struct collector *c)
@@ -313,7 +341,7 @@ bool collector_poll(struct collector *c, int extra_fd, int timeout_ms)
 	c->accept_paused = false;
 	if (fds[SLOT_LISTENER].revents || retry_accept)
 		accept_pending(c);
-	flush_output(c);
+	end_round(c);
 	return extra_ready;
 }
 
@@ -351,26 +379,19 @@ void collector_drain_now(struct collector *c)
 		close_connection(c, i);
 	}
 	remove_closed(c);
-	flush_output(c);
+	end_round(c);
 }
 
-bool collector_close(struct collector *c)
+void collector_close(struct collector *c)
 {
-	bool ok;
-
 	for (size_t i = 0; i < c->n_conns; i++)
 		close_connection(c, i);
 	remove_closed(c);
 	if (c->listener >= 0)
 		close_listener(c);
-	flush_output(c);
-	ok = !c->out_failed;
-	if (fclose(c->out) == EOF && ok) {
-		warn("writing records to %s", c->out_name);
-		ok = false;
-	}
+	end_round(c);
+	free(c->sinks);
 	free(c->conns);
 	free(c->fds);
 	free(c);
-	return ok;
 }

@@ -1,10 +1,13 @@
 /*
- * The embedded collector: a TCP listener on 127.0.0.1 that takes the record
- * streams of every traced process and writes the valid records, verbatim,
- * to one output.
+ * The collector: a TCP listener (on 127.0.0.1 unless told otherwise) that
+ * takes the record streams of every traced process and hands each valid
+ * record to its sinks: the output writer, the summary, ... in the order
+ * they were added.
  *
  * It owns no loop: the caller polls it with collector_poll(), which can watch
  * one more descriptor of the caller's (iomon's signal fd) at the same time.
+ * One read per ready connection and round, on non-blocking sockets: a slow,
+ * stalled or hostile peer holds up no other.
  * Any failure of the machinery itself (socket, memory) ends iomon, status 1.
  */
 #ifndef IOMON_COLLECTOR_H
@@ -12,14 +15,32 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include <stdio.h>
+#include <sys/socket.h>
+
+#include "record.h"
 
 struct collector;
 
-/* Listens on 127.0.0.1 at a port the kernel picks.  Records go to out, a
- * fully buffered stream that the collector owns from now on; out_name names
- * it in messages. */
-struct collector *collector_open(FILE *out, const char *out_name);
+/* Listens on addr (addr_len bytes of it), named name in messages, or, when
+ * addr is NULL, on 127.0.0.1 at a port the kernel picks. */
+struct collector *collector_open(const struct sockaddr *addr, socklen_t addr_len,
+				 const char *name);
+
+/*
+ * Something that sees every valid record: on_record gets the line as it
+ * came (without its '\n') and its parsed form, both valid during the call
+ * only; on_round (may be NULL) is called at the end of each round of
+ * collector_poll() and of collector_drain_now(), when a live viewer should
+ * see what came (an output flushes there).
+ */
+struct collector_sink {
+	void (*on_record)(void *arg, const char *line, size_t len, const struct iomon_parsed *rec);
+	void (*on_round)(void *arg);
+	void *arg;
+};
+
+/* Adds a sink (copied); sinks see records in the order they were added. */
+void collector_add_sink(struct collector *c, const struct collector_sink *sink);
 
 unsigned collector_port(const struct collector *c);
 
@@ -43,7 +64,9 @@ bool collector_idle(const struct collector *c);
 void collector_drain_now(struct collector *c);
 
 /* From now on each connection must start with the line "#iomon TOKEN"
- * (IOMON_HELLO_PREFIX); one that does not is refused and counted. */
+ * (IOMON_HELLO_PREFIX); one that does not is refused and counted.  Without
+ * a token, every connection is admitted (its lines are still validated),
+ * and a first line "#iomon ..." is skipped. */
 void collector_require_token(struct collector *c, const char *token);
 
 /* Connections refused so far for want of the token. */
@@ -52,8 +75,11 @@ uint64_t collector_refused(const struct collector *c);
 /* Lines refused so far: malformed, too long, or cut short by their end. */
 uint64_t collector_rejected(const struct collector *c);
 
-/* Closes everything, the output included.  Returns false if records could
- * not all be written (the error has been reported). */
-bool collector_close(struct collector *c);
+/* Says on standard error how many lines were rejected and connections
+ * refused, if any. */
+void collector_warn_counts(const struct collector *c);
+
+/* Closes every connection and the listener; the sinks are the caller's. */
+void collector_close(struct collector *c);
 
 #endif

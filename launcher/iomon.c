@@ -6,33 +6,43 @@
  * when it could not be run; 1 when iomon itself failed: before running the
  * command, or writing records of a command that succeeded; 2 for a usage
  * error.
+ *
+ * `iomon listen` (listen.c) and `iomon report` (report.c) are dispatched
+ * from here.
  */
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "collector.h"
 #include "config.h"
 #include "job.h"
+#include "listen.h"
+#include "output.h"
 #include "record.h"
+#include "report.h"
+#include "summary.h"
 
-#define EXIT_USAGE 2
+#define TRY "iomon --help"
 
 /* Long options without a short form. */
-enum { OPT_DROP = 0x100 };
+enum { OPT_DROP = 0x100, OPT_EXCLUDE, OPT_SLOWER_THAN, OPT_ERRORS_ONLY, OPT_FORMAT };
 
-/* A live viewer gets records each poll round anyway; the buffer only has to
- * keep a flood of records down to a few large writes. */
-#define OUTPUT_BUFFER_SIZE (1024 * 1024)
+/* Longest --start-after and --slower-than values, in seconds and in
+ * milliseconds: a year, more than anyone waits, and no overflow. */
+#define START_AFTER_MAX (366LL * 24 * 3600)
+#define SLOWER_THAN_MAX (366LL * 24 * 3600 * 1000)
 
 struct options {
 	char facility[IOMON_FACILITY_MAX + 1]; /* "" when not given */
@@ -41,6 +51,16 @@ struct options {
 	unsigned port;	    /* 0: embedded collector */
 	bool unbuffered;    /* one send per record */
 	bool drop;	    /* drop, not wait, when the collector lags */
+	/* Filters, exported to the library; NULL/false when not given. */
+	const char *domains;
+	char *paths, *exclude; /* ':'-joined absolute prefixes */
+	bool start_after_given;
+	uint64_t start_after_ns;
+	const char *slower_than;
+	bool errors_only;
+	enum output_format format;
+	bool format_given;
+	bool summary;
 	char **command;
 };
 
@@ -58,53 +78,111 @@ static void usage(void)
 	    "  -o, --output FILE         write the records to FILE (default: standard error)\n"
 	    "  -p, --port N              send the records to a collector already listening on\n"
 	    "                            127.0.0.1:N instead of collecting them (not with -o)\n"
+	    "      --format csv|jsonl    write CSV (the default) or JSON Lines\n"
+	    "  -c, --summary             when the command ends, print a summary (per op:\n"
+	    "                            calls, errors, bytes, latency percentiles; top files;\n"
+	    "                            processes) to standard error\n"
 	    "  -u, --unbuffered          send each record as it is made, not in batches\n"
 	    "      --drop                when the collector is slower than the program, drop\n"
 	    "                            and count records rather than make the program wait\n"
+	    "\n"
+	    "Filters (applied in the library; START and STOP records are always kept):\n"
+	    "  -d, --domains LIST        record only these domains: comma-separated names\n"
+	    "                            (FILE_READ,FILE_WRITE,...) or ALL\n"
+	    "  -P, --path PREFIX         record only paths under PREFIX (repeatable)\n"
+	    "      --exclude PREFIX      do not record paths under PREFIX (repeatable)\n"
+	    "  -e, --start-after SECONDS record nothing for the first SECONDS (e.g. 2.5)\n"
+	    "      --slower-than MS      record only calls that took at least MS milliseconds\n"
+	    "      --errors-only         record only calls that failed\n"
+	    "\n"
 	    "  -h, --help                show this help and exit\n"
 	    "  -V, --version             show the version and exit\n"
+	    "\n"
+	    "Other commands:\n"
+	    "  iomon listen [options]    collect the records of any process that sends them\n"
+	    "                            (see iomon listen --help)\n"
+	    "  iomon report FILE         summarize a recorded trace (see iomon report --help)\n"
 	    "\n"
 	    "Exit status: the command's (128+N if signal N killed it, 126 or 127 if it\n"
 	    "could not be run); 1 if iomon failed; 2 if the command line is wrong.\n",
 	    IOMON_FACILITY_MAX, IOMON_ENV_FACILITY);
 }
 
-static noreturn __attribute__((format(printf, 1, 2))) void usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	if (fmt) {
-		va_start(ap, fmt);
-		vwarnx(fmt, ap);
-		va_end(ap);
-	}
-	fprintf(stderr, "Try 'iomon --help'.\n");
-	exit(EXIT_USAGE);
-}
-
-/* stdout may be a full disk or a closed pipe: exiting 0 would lie. */
-static noreturn void exit_after_printing(void)
-{
-	if (fflush(stdout) == EOF || ferror(stdout))
-		err(1, "standard output");
-	exit(0);
-}
-
 static void set_facility(struct options *o, const char *id)
 {
 	if (*id == '\0')
-		usage_error("facility must not be empty");
+		usage_error(TRY, "facility must not be empty");
 	for (const char *p = id; *p; p++)
 		if (!iomon_is_facility_char((unsigned char)*p))
-			usage_error("facility '%s': only A-Z a-z 0-9 _ . - are allowed", id);
+			usage_error(TRY, "facility '%s': only A-Z a-z 0-9 _ . - are allowed", id);
 	if (strlcpy(o->facility, id, sizeof(o->facility)) >= sizeof(o->facility))
 		warnx("facility '%s' cut to '%s'", id, o->facility);
+}
+
+/* A comma-separated list of domain names (any case), or ALL. */
+static void check_domains(const char *list)
+{
+	const char *p = list;
+
+	if (*list == '\0')
+		usage_error(TRY, "domain list must not be empty");
+	if (strcasecmp(list, "ALL") == 0)
+		return;
+	for (;;) {
+		size_t n = strcspn(p, ",");
+		unsigned d;
+
+		for (d = 0; d < IOMON_DOMAIN_COUNT; d++)
+			if (strlen(iomon_domain_name(d)) == n &&
+			    strncasecmp(p, iomon_domain_name(d), n) == 0)
+				break;
+		if (d == IOMON_DOMAIN_COUNT)
+			usage_error(TRY,
+				    "unknown domain '%.*s' in '%s' (see DOMAINS in man iomon, "
+				    "or use ALL)",
+				    (int)n, p, list);
+		if (p[n] == '\0')
+			return;
+		p += n + 1;
+	}
+}
+
+/* Appends prefix, made absolute, to the ':'-separated list *list. */
+static void add_prefix(char **list, const char *prefix, const char *option)
+{
+	char *cwd = NULL, *joined;
+	const char *absolute = prefix;
+
+	if (*prefix == '\0')
+		usage_error(TRY, "%s: the path prefix must not be empty", option);
+	if (strchr(prefix, ':'))
+		usage_error(TRY, "%s '%s': a path prefix cannot hold ':'", option, prefix);
+	if (*prefix != '/') {
+		/* The library compares with absolute paths; the traced
+		 * processes may run anywhere. */
+		char *here = getcwd(NULL, 0);
+
+		if (!here)
+			err(1, "current directory");
+		if (strchr(here, ':'))
+			usage_error(TRY, "%s '%s': the current directory holds ':'", option,
+				    prefix);
+		if (asprintf(&cwd, "%s/%s", here, prefix) < 0)
+			err(1, "%s", option);
+		free(here);
+		absolute = cwd;
+	}
+	if (asprintf(&joined, "%s%s%s", *list ? *list : "", *list ? ":" : "", absolute) < 0)
+		err(1, "%s", option);
+	free(*list);
+	free(cwd);
+	*list = joined;
 }
 
 static void parse_options(int argc, char **argv, struct options *o)
 {
 	/* '+': options end at the command, whose own options are its own. */
-	static const char optstring[] = "+f:s:o:p:uhV";
+	static const char optstring[] = "+f:s:o:p:cd:P:e:uhV";
 	static const struct option longopts[] = {
 	    {"facility", required_argument, NULL, 'f'},
 	    {"unbuffered", no_argument, NULL, 'u'},
@@ -112,14 +190,23 @@ static void parse_options(int argc, char **argv, struct options *o)
 	    {"start-on-open", required_argument, NULL, 's'},
 	    {"output", required_argument, NULL, 'o'},
 	    {"port", required_argument, NULL, 'p'},
+	    {"format", required_argument, NULL, OPT_FORMAT},
+	    {"summary", no_argument, NULL, 'c'},
+	    {"domains", required_argument, NULL, 'd'},
+	    {"path", required_argument, NULL, 'P'},
+	    {"exclude", required_argument, NULL, OPT_EXCLUDE},
+	    {"start-after", required_argument, NULL, 'e'},
+	    {"slower-than", required_argument, NULL, OPT_SLOWER_THAN},
+	    {"errors-only", no_argument, NULL, OPT_ERRORS_ONLY},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
 	};
 	const char *errstr;
+	uint64_t unused;
 	int c;
 
-	*o = (struct options){0};
+	*o = (struct options){.format = OUTPUT_CSV};
 	while ((c = getopt_long(argc, argv, optstring, longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
@@ -127,7 +214,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 's':
 			if (*optarg == '\0')
-				usage_error("start-on-open text must not be empty");
+				usage_error(TRY, "start-on-open text must not be empty");
 			o->start_on_open = optarg;
 			break;
 		case 'o':
@@ -136,8 +223,45 @@ static void parse_options(int argc, char **argv, struct options *o)
 		case 'p':
 			o->port = (unsigned)strtonum(optarg, 1, 65535, &errstr);
 			if (errstr)
-				usage_error("port '%s' is %s: it must be 1 to 65535", optarg,
+				usage_error(TRY, "port '%s' is %s: it must be 1 to 65535", optarg,
 					    errstr);
+			break;
+		case OPT_FORMAT:
+			if (!output_parse_format(optarg, &o->format))
+				usage_error(TRY, "format '%s': it must be csv or jsonl", optarg);
+			o->format_given = true;
+			break;
+		case 'c':
+			o->summary = true;
+			break;
+		case 'd':
+			check_domains(optarg);
+			o->domains = optarg;
+			break;
+		case 'P':
+			add_prefix(&o->paths, optarg, "--path");
+			break;
+		case OPT_EXCLUDE:
+			add_prefix(&o->exclude, optarg, "--exclude");
+			break;
+		case 'e':
+			if (!parse_decimal(optarg, START_AFTER_MAX, &o->start_after_ns))
+				usage_error(TRY,
+					    "start-after '%s': it must be a number of seconds, "
+					    "such as 2 or 2.5, up to %lld",
+					    optarg, START_AFTER_MAX);
+			o->start_after_given = true;
+			break;
+		case OPT_SLOWER_THAN:
+			if (!parse_decimal(optarg, SLOWER_THAN_MAX, &unused))
+				usage_error(TRY,
+					    "slower-than '%s': it must be a number of milliseconds, "
+					    "such as 10 or 0.5, up to %lld",
+					    optarg, SLOWER_THAN_MAX);
+			o->slower_than = optarg;
+			break;
+		case OPT_ERRORS_ONLY:
+			o->errors_only = true;
 			break;
 		case 'u':
 			o->unbuffered = true;
@@ -152,15 +276,16 @@ static void parse_options(int argc, char **argv, struct options *o)
 			printf("iomon %s\n", IOMON_VERSION);
 			exit_after_printing();
 		default:
-			usage_error(NULL); /* getopt has said what is wrong */
+			usage_error(TRY, NULL); /* getopt has said what is wrong */
 		}
 	}
 	if (optind == argc)
-		usage_error("no command to run");
-	if (o->port && o->output)
-		usage_error(
-		    "-o cannot be used with -p: the collector on port %u writes the records",
-		    o->port);
+		usage_error(TRY, "no command to run");
+	if (o->port && (o->output || o->format_given || o->summary))
+		usage_error(TRY,
+			    "-o, --format and -c cannot be used with -p: the collector on port %u "
+			    "writes the records",
+			    o->port);
 	o->command = argv + optind;
 }
 
@@ -258,6 +383,35 @@ static void preload(const char *library)
 	free(value);
 }
 
+/* What the options say to filter; without them, the command inherits the
+ * variables of iomon's environment. */
+static void export_filters(const struct options *o)
+{
+	if (o->domains)
+		set_env(IOMON_ENV_DOMAINS, o->domains);
+	if (o->paths)
+		set_env(IOMON_ENV_PATHS, o->paths);
+	if (o->exclude)
+		set_env(IOMON_ENV_EXCLUDE, o->exclude);
+	if (o->start_after_given) {
+		/* One instant for the whole tree: every process starts recording
+		 * together, however late it was started. */
+		struct timespec now;
+		char value[32];
+
+		if (clock_gettime(CLOCK_REALTIME, &now) < 0)
+			err(1, "clock");
+		snprintf(value, sizeof(value), "%llu",
+			 (unsigned long long)now.tv_sec * 1000000000ull +
+			     (unsigned long long)now.tv_nsec + o->start_after_ns);
+		set_env(IOMON_ENV_START_AT, value);
+	}
+	if (o->slower_than)
+		set_env(IOMON_ENV_SLOWER_THAN, o->slower_than);
+	if (o->errors_only)
+		set_env(IOMON_ENV_ERRORS_ONLY, "1");
+}
+
 static void export_options(const struct options *o)
 {
 	char *library = find_library();
@@ -272,30 +426,7 @@ static void export_options(const struct options *o)
 		set_env(IOMON_ENV_UNBUFFERED, "1");
 	if (o->drop)
 		set_env(IOMON_ENV_DROP, "1");
-}
-
-/* Our own descriptor even for standard error: its buffer is ours to size,
- * and iomon's messages on stderr stay unbuffered. */
-static FILE *open_output(const char *path, const char **name)
-{
-	static char buffer[OUTPUT_BUFFER_SIZE];
-	int fd;
-	FILE *out;
-
-	if (path) {
-		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOCTTY | O_CLOEXEC, 0666);
-		*name = path;
-	} else {
-		fd = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 0);
-		*name = "standard error";
-	}
-	if (fd < 0)
-		err(1, "%s", *name);
-	out = fdopen(fd, "w");
-	if (!out)
-		err(1, "%s", *name);
-	setvbuf(out, buffer, _IOFBF, sizeof(buffer));
-	return out;
+	export_filters(o);
 }
 
 /* One round of the collector; true when a signal asks iomon to stop waiting. */
@@ -323,12 +454,20 @@ static void make_token(struct collector *c)
  * the command's exit cuts this short, keeping what has arrived. */
 static int run_collected(const struct options *o)
 {
-	const char *out_name;
-	FILE *out = open_output(o->output, &out_name);
-	struct collector *c = collector_open(out, out_name);
+	struct output *out =
+	    output_open(o->output, false, STDERR_FILENO, "standard error", o->format);
+	struct collector *c = collector_open(NULL, 0, NULL);
+	struct collector_sink sink = output_sink(out);
+	struct summary *summary = NULL;
 	struct job job;
 	bool interrupted = false;
 
+	collector_add_sink(c, &sink);
+	if (o->summary) {
+		summary = summary_new();
+		sink = summary_sink(summary);
+		collector_add_sink(c, &sink);
+	}
 	export_port(collector_port(c));
 	make_token(c);
 	job_start(&job, o->command);
@@ -345,17 +484,17 @@ static int run_collected(const struct options *o)
 	if (interrupted)
 		collector_drain_now(c);
 
-	uint64_t rejected = collector_rejected(c);
-	uint64_t refused = collector_refused(c);
-	bool written = collector_close(c);
+	collector_warn_counts(c);
+	collector_close(c);
+	bool written = output_close(out);
 	int status = job_exit_status(&job);
 
-	if (rejected)
-		warnx("%llu malformed record%s rejected", (unsigned long long)rejected,
-		      rejected == 1 ? "" : "s");
-	if (refused)
-		warnx("%llu connection%s without the session token refused",
-		      (unsigned long long)refused, refused == 1 ? "" : "s");
+	/* On standard error, after the records: the command's standard
+	 * output stays the command's. */
+	if (summary) {
+		summary_print(summary, stderr);
+		summary_free(summary);
+	}
 	return status == 0 && !written ? 1 : status;
 }
 
@@ -363,6 +502,10 @@ int main(int argc, char **argv)
 {
 	struct options o;
 
+	if (argc > 1 && strcmp(argv[1], "report") == 0)
+		return report_main(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "listen") == 0)
+		return listen_main(argc - 1, argv + 1);
 	parse_options(argc, argv, &o);
 	export_options(&o);
 	if (o.port) {
