@@ -16,6 +16,7 @@
 #include "collector.h"
 #include "config.h"
 #include "listen.h"
+#include "metrics.h"
 #include "output.h"
 #include "summary.h"
 
@@ -24,7 +25,7 @@
 /* Longest --interval: a day. */
 #define INTERVAL_MAX (24LL * 3600)
 
-enum { OPT_FORMAT = 0x100, OPT_INTERVAL, OPT_TOKEN };
+enum { OPT_FORMAT = 0x100, OPT_INTERVAL, OPT_TOKEN, OPT_METRICS };
 
 struct listen_options {
 	const char *bind;   /* NULL: 127.0.0.1 */
@@ -34,6 +35,7 @@ struct listen_options {
 	bool summary;
 	uint64_t interval_ns; /* 0: print the summary only on exit */
 	const char *token;    /* NULL: admit connections without one */
+	const char *metrics;  /* NULL: no Prometheus endpoint */
 };
 
 static void usage(void)
@@ -52,6 +54,7 @@ static void usage(void)
 	       "      --interval SECONDS    with -c, also every SECONDS (e.g. 60 or 0.5)\n"
 	       "      --token TOKEN         admit only connections that present TOKEN (1 to %d\n"
 	       "                            lowercase hex digits; the library sends IOMON_TOKEN)\n"
+	       "      --metrics ADDR:PORT   serve Prometheus metrics at http://ADDR:PORT/metrics\n"
 	       "  -h, --help                show this help and exit\n"
 	       "\n"
 	       "Start a process with: LD_PRELOAD=libiomon.so IOMON_PORT=N command,\n"
@@ -70,6 +73,7 @@ static void parse_options(int argc, char **argv, struct listen_options *o)
 	    {"summary", no_argument, NULL, 'c'},
 	    {"interval", required_argument, NULL, OPT_INTERVAL},
 	    {"token", required_argument, NULL, OPT_TOKEN},
+	    {"metrics", required_argument, NULL, OPT_METRICS},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -118,6 +122,9 @@ static void parse_options(int argc, char **argv, struct listen_options *o)
 			o->token = optarg;
 			break;
 		}
+		case OPT_METRICS:
+			o->metrics = optarg;
+			break;
 		case 'h':
 			usage();
 			exit_after_printing();
@@ -152,18 +159,24 @@ static struct addrinfo *resolve(const struct listen_options *o)
 }
 
 /* SIGINT, SIGTERM and SIGHUP arrive on a descriptor the poll loop watches;
- * SIGPIPE is ignored so that a closed output is an error to report. */
+ * SIGPIPE is ignored so that a closed output is an error to report.  A
+ * signal ignored when iomon started (nohup, a background job of a script)
+ * would never reach the descriptor: it is handled all the same, since none
+ * of them kills iomon listen abruptly. */
 static int signal_fd(void)
 {
+	static const int handled[] = {SIGINT, SIGTERM, SIGHUP};
 	sigset_t set;
 	int fd;
 
 	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
+	for (size_t i = 0; i < sizeof(handled) / sizeof(handled[0]); i++)
+		sigaddset(&set, handled[i]);
 	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0 || signal(SIGPIPE, SIG_IGN) == SIG_ERR)
 		err(1, "signals");
+	for (size_t i = 0; i < sizeof(handled) / sizeof(handled[0]); i++)
+		if (signal(handled[i], SIG_DFL) == SIG_ERR)
+			err(1, "signals");
 	fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (fd < 0)
 		err(1, "signalfd");
@@ -218,6 +231,21 @@ static int timeout_until(uint64_t deadline_ns)
 	return now >= deadline_ns ? 0 : (int)((deadline_ns - now + 999999) / 1000000);
 }
 
+/* Prometheus metrics (metrics.h): every record, and the collector's own
+ * counts after each round. */
+static void observe(void *arg, const char *line, size_t len, const struct iomon_parsed *rec)
+{
+	(void)arg, (void)line, (void)len;
+	metrics_observe(rec);
+}
+
+static void count_collector(void *arg)
+{
+	const struct collector *c = arg;
+
+	metrics_set_collector_counts(collector_rejected(c), collector_refused(c));
+}
+
 static void print_summary(const struct summary *s)
 {
 	summary_print(s, stderr);
@@ -260,6 +288,13 @@ int listen_main(int argc, char **argv)
 	}
 	if (o.token)
 		collector_require_token(c, o.token);
+	if (o.metrics) {
+		if (!metrics_serve(o.metrics))
+			usage_error(TRY, "cannot serve metrics on '%s'", o.metrics);
+		sink = (struct collector_sink){observe, count_collector, c};
+		collector_add_sink(c, &sink);
+		warnx("metrics on http://%s/metrics", metrics_address());
+	}
 	/* Port 0 is the kernel's pick: say which, and that we are ready. */
 	snprintf(name, sizeof(name), family == AF_INET6 ? "[%s]:%u" : "%s:%u", host,
 		 collector_port(c));
@@ -277,6 +312,7 @@ int listen_main(int argc, char **argv)
 	collector_drain_now(c);
 	collector_warn_counts(c);
 	collector_close(c);
+	metrics_stop();
 	bool written = output_close(out);
 	if (summary) {
 		print_summary(summary);
