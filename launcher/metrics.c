@@ -354,6 +354,7 @@ struct client {
 static struct {
 	int listener;
 	unsigned port;
+	char name[NI_MAXHOST + 16]; /* "127.0.0.1:9100", "[::1]:9100" */
 	int wake[2]; /* metrics_stop() writes to wake[1] */
 	pthread_t thread;
 	bool running;
@@ -735,16 +736,25 @@ static int bind_listener(const char *address)
 	return fd;
 }
 
-static unsigned local_port(int fd)
+/* The address bound, port included, for messages. */
+static void name_listener(int fd)
 {
 	struct sockaddr_storage addr;
 	socklen_t len = sizeof(addr);
+	char host[NI_MAXHOST];
 
 	if (getsockname(fd, (struct sockaddr *)&addr, &len) < 0)
 		err(1, "metrics getsockname");
-	if (addr.ss_family == AF_INET6)
-		return ntohs(((struct sockaddr_in6 *)&addr)->sin6_port);
-	return ntohs(((struct sockaddr_in *)&addr)->sin_port);
+	if (getnameinfo((struct sockaddr *)&addr, len, host, sizeof(host), NULL, 0,
+			NI_NUMERICHOST) != 0)
+		strlcpy(host, "?", sizeof(host));
+	if (addr.ss_family == AF_INET6) {
+		server.port = ntohs(((struct sockaddr_in6 *)&addr)->sin6_port);
+		snprintf(server.name, sizeof(server.name), "[%s]:%u", host, server.port);
+	} else {
+		server.port = ntohs(((struct sockaddr_in *)&addr)->sin_port);
+		snprintf(server.name, sizeof(server.name), "%s:%u", host, server.port);
+	}
 }
 
 bool metrics_serve(const char *address)
@@ -757,7 +767,7 @@ bool metrics_serve(const char *address)
 	server.listener = bind_listener(address);
 	if (server.listener < 0)
 		return false;
-	server.port = local_port(server.listener);
+	name_listener(server.listener);
 	if (pipe2(server.wake, O_CLOEXEC) < 0)
 		err(1, "metrics");
 	for (size_t i = 0; i < MAX_CLIENTS; i++)
@@ -780,6 +790,11 @@ bool metrics_serve(const char *address)
 unsigned metrics_port(void)
 {
 	return server.port;
+}
+
+const char *metrics_address(void)
+{
+	return server.name;
 }
 
 void metrics_stop(void)

@@ -51,6 +51,8 @@ void metrics_reset(void);
  */
 bool metrics_serve(const char *address);
 unsigned metrics_port(void);
+/* The address served, port included: "127.0.0.1:9100", "[::1]:9100". */
+const char *metrics_address(void);
 /* Stops the server and waits for its thread. */
 void metrics_stop(void);
 
