@@ -151,6 +151,11 @@ static struct addrinfo *resolve(const struct listen_options *o)
 	char port[sizeof("65535")];
 
 	snprintf(port, sizeof(port), "%u", o->port);
+	/* getaddrinfo takes "1.2.3" for 1.2.0.3: only the dotted quad, please. */
+	unsigned char probe[sizeof(struct in6_addr)];
+	if (o->bind && inet_pton(AF_INET, o->bind, probe) != 1 &&
+	    inet_pton(AF_INET6, o->bind, probe) != 1)
+		usage_error(TRY, "bind address '%s': give a numeric IPv4 or IPv6 address", o->bind);
 	int e = getaddrinfo(o->bind ? o->bind : "127.0.0.1", port, &hints, &ai);
 	if (e)
 		usage_error(TRY, "bind address '%s': %s (give a numeric IPv4 or IPv6 address)",

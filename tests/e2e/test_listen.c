@@ -476,6 +476,7 @@ Test(listen, bad_command_lines_exit_2_and_busy_ports_exit_1)
 	const char *const *cases[] = {
 		LIST("-p", "65536"),	   LIST("-p", "x"),
 		LIST("--bind", "localhost"), LIST("--bind", "300.1.1.1"),
+		LIST("--bind", "1.2.3"),   LIST("--bind", ""),
 		LIST("--format", "xml"),   LIST("--interval", "1"),
 		LIST("-c", "--interval", "0"), LIST("-c", "--interval", "-1"),
 		LIST("--token", "XYZ"),	   LIST("--token", ""),
