@@ -125,9 +125,9 @@ Test(options, slower_than_keeps_only_slow_calls)
 {
 	struct run r;
 
-	/* cat's first read waits 0.5 s for sleep to end: the slow call. */
+	/* cat's first read waits for sleep to end: the slow call. */
 	run_traced(&r, LIST("--slower-than", "200"),
-		   LIST("/bin/sh", "-c", "sleep 0.5 | /bin/cat"), NONE);
+		   LIST("/bin/sh", "-c", "sleep 1 | /bin/cat"), NONE);
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	size_t slow_reads = 0;
 	for (size_t i = 0; i < r.nrecs; i++) {
@@ -150,9 +150,9 @@ Test(options, start_after_records_nothing_before_the_time)
 	/* Every process of the tree waits for the same instant: the first cat
 	 * runs before it, the second after. */
 	snprintf(script, sizeof(script),
-		 ": > '%s'; : > '%s'; /bin/cat '%s'; sleep 2; /bin/cat '%s'", early, late, early,
+		 ": > '%s'; : > '%s'; /bin/cat '%s'; sleep 3; /bin/cat '%s'", early, late, early,
 		 late);
-	run_traced(&r, LIST("-e", "1"), LIST("/bin/sh", "-c", script), NONE);
+	run_traced(&r, LIST("-e", "1.5"), LIST("/bin/sh", "-c", script), NONE);
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	size_t on_early = 0, on_late = 0;
 	for (size_t i = 0; i < r.nrecs; i++) {
