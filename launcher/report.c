@@ -25,6 +25,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "html.h"
 #include "jsonl.h"
 #include "report.h"
 #include "summary.h"
@@ -41,6 +42,7 @@ enum format { FORMAT_AUTO, FORMAT_CSV, FORMAT_JSONL };
 
 struct reader {
 	struct summary *summary;
+	struct html *html; /* with --html: the page's timeline */
 	enum format format;
 	uint64_t lines;	    /* lines seen, for the line number of a fault */
 	uint64_t malformed; /* lines that were not records */
@@ -55,6 +57,14 @@ struct reader {
 	char csv[IOMON_RECORD_MAX + 1]; /* a JSON line made CSV */
 	char s1[IOMON_RECORD_MAX + 1], s2[IOMON_RECORD_MAX + 1];
 };
+
+/* r->rec, a record, into whatever is made of the trace. */
+static void add_record(struct reader *r)
+{
+	summary_add(r->summary, &r->rec);
+	if (r->html)
+		html_add(r->html, &r->rec);
+}
 
 static void malformed(struct reader *r, const char *why)
 {
@@ -85,7 +95,7 @@ static void on_csv_line(void *arg, const char *line, size_t len)
 		malformed(r, iomon_record_strerror(status));
 		return;
 	}
-	summary_add(r->summary, &r->rec);
+	add_record(r);
 }
 
 static void feed_csv(struct reader *r, const char *data, size_t len)
@@ -284,18 +294,43 @@ static void csv_put_quoted(struct csv_out *o, const char *text, size_t len)
 	csv_put(o, "\"", 1);
 }
 
-/* The number fields of a JSON line, in order, and the key before each. */
-static const char *const number_keys[] = {
-    ",\"ts\":", ",\"duration\":", ",\"pid\":", ",\"domain\":",
+/* The fields of a JSON line between facility and s1, in order: numbers
+ * go to the CSV record as they are, names are checked against its codes. */
+enum jsonl_kind { JSONL_NUMBER, JSONL_DOMAIN_NAME, JSONL_OP_NAME };
+static const struct {
+	const char *key;
+	enum jsonl_kind kind;
+} jsonl_fields[] = {
+    {",\"ts\":", JSONL_NUMBER},
+    {",\"duration\":", JSONL_NUMBER},
+    {",\"pid\":", JSONL_NUMBER},
+    {",\"domain\":", JSONL_NUMBER},
+    {",\"domain_name\":", JSONL_DOMAIN_NAME},
+    {",\"op\":", JSONL_NUMBER},
+    {",\"op_name\":", JSONL_OP_NAME},
+    {",\"error\":", JSONL_NUMBER},
+    {",\"fd\":", JSONL_NUMBER},
+    {",\"bytes\":", JSONL_NUMBER},
 };
+
+struct name_field {
+	char text[32];
+	size_t len;
+};
+
+static bool name_is(const struct name_field *name, const char *want)
+{
+	return strlen(want) == name->len && memcmp(want, name->text, name->len) == 0;
+}
 
 /* A JSON line of contracts.md's format made a CSV record in r->csv and
  * parsed into r->rec; NULL, else why not. */
 static const char *parse_jsonl(struct reader *r, const char *line, size_t len)
 {
 	const char *p = line, *end = line + len, *text;
-	char facility[64], domain_name[64], op_name[64];
-	size_t n, facility_len, domain_name_len, op_name_len, s1_len, s2_len;
+	char facility[64];
+	struct name_field names[2]; /* domain_name, op_name */
+	size_t n, facility_len, s1_len, s2_len;
 	struct csv_out o = {.buf = r->csv, .max = IOMON_RECORD_MAX};
 	int status;
 
@@ -303,34 +338,23 @@ static const char *parse_jsonl(struct reader *r, const char *line, size_t len)
 	    !read_string(&p, end, facility, sizeof(facility), &facility_len))
 		return "bad facility";
 	csv_put(&o, facility, facility_len);
-	for (size_t i = 0; i < sizeof(number_keys) / sizeof(number_keys[0]); i++) {
-		if (!expect(&p, end, number_keys[i]) || !read_number(&p, end, &text, &n))
-			return "bad JSON before domain_name";
-		csv_put(&o, ",", 1);
-		csv_put(&o, text, n);
+	for (size_t i = 0; i < sizeof(jsonl_fields) / sizeof(jsonl_fields[0]); i++) {
+		enum jsonl_kind kind = jsonl_fields[i].kind;
+
+		if (!expect(&p, end, jsonl_fields[i].key))
+			return "keys missing or out of order";
+		if (kind == JSONL_NUMBER) {
+			if (!read_number(&p, end, &text, &n))
+				return "bad number";
+			csv_put(&o, ",", 1);
+			csv_put(&o, text, n);
+		} else {
+			struct name_field *name = &names[kind == JSONL_OP_NAME];
+
+			if (!read_string(&p, end, name->text, sizeof(name->text), &name->len))
+				return "bad domain_name or op_name";
+		}
 	}
-	if (!expect(&p, end, ",\"domain_name\":") ||
-	    !read_string(&p, end, domain_name, sizeof(domain_name), &domain_name_len))
-		return "bad domain_name";
-	if (!expect(&p, end, ",\"op\":") || !read_number(&p, end, &text, &n))
-		return "bad op";
-	csv_put(&o, ",", 1);
-	csv_put(&o, text, n);
-	if (!expect(&p, end, ",\"op_name\":") ||
-	    !read_string(&p, end, op_name, sizeof(op_name), &op_name_len))
-		return "bad op_name";
-	if (!expect(&p, end, ",\"error\":") || !read_number(&p, end, &text, &n))
-		return "bad error";
-	csv_put(&o, ",", 1);
-	csv_put(&o, text, n);
-	if (!expect(&p, end, ",\"fd\":") || !read_number(&p, end, &text, &n))
-		return "bad fd";
-	csv_put(&o, ",", 1);
-	csv_put(&o, text, n);
-	if (!expect(&p, end, ",\"bytes\":") || !read_number(&p, end, &text, &n))
-		return "bad bytes";
-	csv_put(&o, ",", 1);
-	csv_put(&o, text, n);
 	if (!expect(&p, end, ",\"s1\":") ||
 	    !read_string(&p, end, r->s1, sizeof(r->s1) - 1, &s1_len))
 		return "bad s1";
@@ -349,11 +373,9 @@ static const char *parse_jsonl(struct reader *r, const char *line, size_t len)
 	status = iomon_record_parse(r->csv, o.len, &r->rec);
 	if (status != IOMON_RECORD_OK)
 		return iomon_record_strerror(status);
-	if (strlen(iomon_domain_name(r->rec.domain)) != domain_name_len ||
-	    memcmp(iomon_domain_name(r->rec.domain), domain_name, domain_name_len) != 0)
+	if (!name_is(&names[0], iomon_domain_name(r->rec.domain)))
 		return "domain_name does not match domain";
-	if (strlen(iomon_op_name(r->rec.op)) != op_name_len ||
-	    memcmp(iomon_op_name(r->rec.op), op_name, op_name_len) != 0)
+	if (!name_is(&names[1], iomon_op_name(r->rec.op)))
 		return "op_name does not match op";
 	return NULL;
 }
@@ -369,7 +391,7 @@ static void on_jsonl_line(struct reader *r, const char *line, size_t len)
 	if (why)
 		malformed(r, why);
 	else
-		summary_add(r->summary, &r->rec);
+		add_record(r);
 }
 
 /* Splits at '\n' (JSON text holds none unescaped); lines within the chunk
@@ -484,6 +506,7 @@ static void usage(FILE *out)
 		"  -n, --top N          list the top N files by bytes and by time (default %d)\n"
 		"      --format FORMAT  csv or jsonl (default: jsonl if the trace starts with\n"
 		"                       '{', else csv)\n"
+		"      --html OUT.html  also write the report as one self-contained web page\n"
 		"  -h, --help           show this help and exit\n"
 		"\n"
 		"Exit status: 0 if the trace was read (lines that are not records are\n"
@@ -500,24 +523,43 @@ static noreturn void usage_error(const char *what, const char *arg)
 	exit(EXIT_USAGE);
 }
 
-enum { OPT_FORMAT = 0x100 };
+enum { OPT_FORMAT = 0x100, OPT_HTML };
+
+/* The page of --html, written to a new file at path. */
+static bool write_html(const struct reader *r, const char *trace, const char *path)
+{
+	FILE *out = fopen(path, "we");
+
+	if (!out || !html_write(r->html, r->summary, trace, out)) {
+		warn("%s", path);
+		if (out)
+			fclose(out);
+		return false;
+	}
+	if (fclose(out) == EOF) {
+		warn("%s", path);
+		return false;
+	}
+	return true;
+}
 
 int report_main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 	    {"top", required_argument, NULL, 'n'},
 	    {"format", required_argument, NULL, OPT_FORMAT},
+	    {"html", required_argument, NULL, OPT_HTML},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	struct reader *r = calloc(1, sizeof(*r));
-	const char *name, *errstr;
+	const char *name, *errstr, *html_path = NULL;
 	int c, fd, status = 0;
 	unsigned top = SUMMARY_TOP_DEFAULT;
 
 	if (!r)
 		err(1, "report");
-	while ((c = getopt_long(argc, argv, "+n:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "n:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'n':
 			top = (unsigned)strtonum(optarg, 0, 1000000, &errstr);
@@ -531,6 +573,9 @@ int report_main(int argc, char **argv)
 				r->format = FORMAT_JSONL;
 			else
 				usage_error("--format must be csv or jsonl, not ", optarg);
+			break;
+		case OPT_HTML:
+			html_path = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -554,12 +599,16 @@ int report_main(int argc, char **argv)
 	}
 	r->summary = summary_new();
 	r->summary->top = top;
+	if (html_path)
+		r->html = html_new();
 	iomon_framer_init(&r->framer);
 	if (read_trace(r, name, fd) < 0)
 		status = 1;
 	if (fd != STDIN_FILENO)
 		close(fd);
 
+	if (status == 0 && html_path && !write_html(r, name, html_path))
+		status = 1;
 	if (status == 0) {
 		summary_print(r->summary, stdout);
 		if (fflush(stdout) == EOF || ferror(stdout)) {
@@ -577,6 +626,7 @@ int report_main(int argc, char **argv)
 		}
 	}
 	summary_free(r->summary);
+	html_free(r->html);
 	free(r);
 	return status;
 }

@@ -333,67 +333,46 @@ struct summary_op *summary_merged_ops(const struct summary *s, size_t *n)
 	return merged;
 }
 
-static int file_by_bytes(const void *pa, const void *pb)
+/* Bytes or time descending; 0 for SUMMARY_BY_KEY, leaving it to the key. */
+static int figure_cmp(enum summary_order order, uint64_t a_bytes, uint64_t a_time,
+		      uint64_t b_bytes, uint64_t b_time)
+{
+	if (order == SUMMARY_BY_BYTES)
+		return desc_cmp(a_bytes, b_bytes);
+	if (order == SUMMARY_BY_TIME)
+		return desc_cmp(a_time, b_time);
+	return 0;
+}
+
+static int file_order(const void *pa, const void *pb, void *order)
 {
 	const struct summary_file *a = *(const struct summary_file *const *)pa;
 	const struct summary_file *b = *(const struct summary_file *const *)pb;
-	int c = desc_cmp(a->bytes, b->bytes);
+	int c = figure_cmp(*(enum summary_order *)order, a->bytes, a->time_ns, b->bytes,
+			   b->time_ns);
 
 	return c ? c : file_cmp(a, b);
 }
 
-static int file_by_time(const void *pa, const void *pb)
-{
-	const struct summary_file *a = *(const struct summary_file *const *)pa;
-	const struct summary_file *b = *(const struct summary_file *const *)pb;
-	int c = desc_cmp(a->time_ns, b->time_ns);
-
-	return c ? c : file_cmp(a, b);
-}
-
-static int process_by_bytes(const void *pa, const void *pb)
+static int process_order(const void *pa, const void *pb, void *order)
 {
 	const struct summary_process *a = *(const struct summary_process *const *)pa;
 	const struct summary_process *b = *(const struct summary_process *const *)pb;
-	int c = desc_cmp(a->bytes, b->bytes);
+	int c = figure_cmp(*(enum summary_order *)order, a->bytes, a->time_ns, b->bytes,
+			   b->time_ns);
 
 	return c ? c : process_cmp(a, b);
 }
 
-static int process_by_time(const void *pa, const void *pb)
-{
-	const struct summary_process *a = *(const struct summary_process *const *)pa;
-	const struct summary_process *b = *(const struct summary_process *const *)pb;
-	int c = desc_cmp(a->time_ns, b->time_ns);
-
-	return c ? c : process_cmp(a, b);
-}
-
-/* Every entry of a map in key order, then sorted, then the first max. */
-#define SORTED(type, map, head, by_bytes, by_time)                                                 \
-	do {                                                                                       \
-		const struct type **all = xcalloc(count, sizeof(*all));                            \
-		struct type *e;                                                                    \
-		size_t i = 0;                                                                      \
-                                                                                                   \
-		RB_FOREACH(e, map, (struct map *)(head))                                           \
-		all[i++] = e;                                                                      \
-		if (order == SUMMARY_BY_BYTES)                                                     \
-			qsort(all, count, sizeof(*all), by_bytes);                                 \
-		else if (order == SUMMARY_BY_TIME)                                                 \
-			qsort(all, count, sizeof(*all), by_time);                                  \
-		if (max > count)                                                                   \
-			max = count;                                                               \
-		memcpy(out, all, max * sizeof(*all));                                              \
-		free(all);                                                                         \
-	} while (0)
+/* Every entry of a map, sorted, then the first max into out. */
+#define SORTED(type, map, head, cmp)                                                               	do {                                                                                       		const struct type **all = xcalloc(count, sizeof(*all));                            		struct type *e;                                                                    		size_t i = 0;                                                                                                                                                                         		RB_FOREACH(e, map, (struct map *)(head))                                           		all[i++] = e;                                                                      		qsort_r(all, count, sizeof(*all), cmp, &order);                                    		if (max > count)                                                                   			max = count;                                                               		memcpy(out, all, max * sizeof(*all));                                              		free(all);                                                                         	} while (0)
 
 size_t summary_sorted_files(const struct summary *s, enum summary_order order,
 			    const struct summary_file **out, size_t max)
 {
 	size_t count = s->file_count;
 
-	SORTED(summary_file, summary_files, &s->files, file_by_bytes, file_by_time);
+	SORTED(summary_file, summary_files, &s->files, file_order);
 	return max;
 }
 
@@ -402,8 +381,7 @@ size_t summary_sorted_processes(const struct summary *s, enum summary_order orde
 {
 	size_t count = s->process_count;
 
-	SORTED(summary_process, summary_processes, &s->processes, process_by_bytes,
-	       process_by_time);
+	SORTED(summary_process, summary_processes, &s->processes, process_order);
 	return max;
 }
 

@@ -695,6 +695,12 @@ Test(report, megabyte_lines, .fini = scratch_cleanup)
 	free(data);
 }
 
+/* A JSON line up to s1, as the launcher writes it. */
+#define JSON_HEAD                                                                                  \
+	"{\"facility\":\"abcd\",\"ts\":100,\"duration\":0.002000,\"pid\":10,\"domain\":13,"      \
+	"\"domain_name\":\"FILE_OPEN_CLOSE\",\"op\":0,\"op_name\":\"OPEN\",\"error\":0,"        \
+	"\"fd\":3,\"bytes\":0,"
+
 /* Each line is wrong in one way; only the good line between them counts. */
 Test(report, malformed_json_lines, .fini = scratch_cleanup)
 {
@@ -710,21 +716,13 @@ Test(report, malformed_json_lines, .fini = scratch_cleanup)
 	    "\"domain_name\":\"FILE_READ\",\"op\":0,\"op_name\":\"OPEN\",\"error\":0,"
 	    "\"fd\":3,\"bytes\":0,\"s1\":\"/tmp/a\",\"s2\":\"\"}",
 	    /* a lone low surrogate below \udc80 */
-	    "{\"facility\":\"abcd\",\"ts\":100,\"duration\":0.002000,\"pid\":10,\"domain\":13,"
-	    "\"domain_name\":\"FILE_OPEN_CLOSE\",\"op\":0,\"op_name\":\"OPEN\",\"error\":0,"
-	    "\"fd\":3,\"bytes\":0,\"s1\":\"/tmp/\\udc41\",\"s2\":\"\"}",
+	    JSON_HEAD "\"s1\":\"/tmp/\\udc41\",\"s2\":\"\"}",
 	    /* a bad escape */
-	    "{\"facility\":\"abcd\",\"ts\":100,\"duration\":0.002000,\"pid\":10,\"domain\":13,"
-	    "\"domain_name\":\"FILE_OPEN_CLOSE\",\"op\":0,\"op_name\":\"OPEN\",\"error\":0,"
-	    "\"fd\":3,\"bytes\":0,\"s1\":\"/tmp/\\x\",\"s2\":\"\"}",
+	    JSON_HEAD "\"s1\":\"/tmp/\\x\",\"s2\":\"\"}",
 	    /* raw bytes that are not UTF-8 */
-	    "{\"facility\":\"abcd\",\"ts\":100,\"duration\":0.002000,\"pid\":10,\"domain\":13,"
-	    "\"domain_name\":\"FILE_OPEN_CLOSE\",\"op\":0,\"op_name\":\"OPEN\",\"error\":0,"
-	    "\"fd\":3,\"bytes\":0,\"s1\":\"/tmp/\xff\",\"s2\":\"\"}",
+	    JSON_HEAD "\"s1\":\"/tmp/\xff\",\"s2\":\"\"}",
 	    /* a NUL, by escape */
-	    "{\"facility\":\"abcd\",\"ts\":100,\"duration\":0.002000,\"pid\":10,\"domain\":13,"
-	    "\"domain_name\":\"FILE_OPEN_CLOSE\",\"op\":0,\"op_name\":\"OPEN\",\"error\":0,"
-	    "\"fd\":3,\"bytes\":0,\"s1\":\"/tmp/\\u0000\",\"s2\":\"\"}",
+	    JSON_HEAD "\"s1\":\"/tmp/\\u0000\",\"s2\":\"\"}",
 	    /* a negative pid */
 	    "{\"facility\":\"abcd\",\"ts\":100,\"duration\":0.002000,\"pid\":-10,\"domain\":13,"
 	    "\"domain_name\":\"FILE_OPEN_CLOSE\",\"op\":0,\"op_name\":\"OPEN\",\"error\":0,"
@@ -734,13 +732,9 @@ Test(report, malformed_json_lines, .fini = scratch_cleanup)
 	    "\"domain_name\":\"FILE_OPEN_CLOSE\",\"op\":0,\"op_name\":\"OPEN\",\"error\":0,"
 	    "\"fd\":3,\"bytes\":0,\"s1\":\"/tmp/a\",\"s2\":\"\"}",
 	    /* something after the object */
-	    "{\"facility\":\"abcd\",\"ts\":100,\"duration\":0.002000,\"pid\":10,\"domain\":13,"
-	    "\"domain_name\":\"FILE_OPEN_CLOSE\",\"op\":0,\"op_name\":\"OPEN\",\"error\":0,"
-	    "\"fd\":3,\"bytes\":0,\"s1\":\"/tmp/a\",\"s2\":\"\"}x",
+	    JSON_HEAD "\"s1\":\"/tmp/a\",\"s2\":\"\"}x",
 	    /* an unterminated string */
-	    "{\"facility\":\"abcd\",\"ts\":100,\"duration\":0.002000,\"pid\":10,\"domain\":13,"
-	    "\"domain_name\":\"FILE_OPEN_CLOSE\",\"op\":0,\"op_name\":\"OPEN\",\"error\":0,"
-	    "\"fd\":3,\"bytes\":0,\"s1\":\"/tmp/a,\"s2\":\"}",
+	    JSON_HEAD "\"s1\":\"/tmp/a,\"s2\":\"}",
 	};
 	char data[16384];
 	size_t len = 0;
@@ -764,9 +758,7 @@ Test(report, json_escapes_decoded, .fini = scratch_cleanup)
 	/* \u00e9 (2 bytes), \ud83d\ude00 (4 bytes), \udcff (the byte 0xff),
 	 * \" and \/ in s1. */
 	static const char line[] =
-	    "{\"facility\":\"abcd\",\"ts\":100,\"duration\":0.002000,\"pid\":10,\"domain\":13,"
-	    "\"domain_name\":\"FILE_OPEN_CLOSE\",\"op\":0,\"op_name\":\"OPEN\",\"error\":0,"
-	    "\"fd\":3,\"bytes\":0,\"s1\":\"\\/t\\u00e9\\ud83d\\ude00\\udcff\\\"\",\"s2\":\"\"}\n";
+	    JSON_HEAD "\"s1\":\"\\/t\\u00e9\\ud83d\\ude00\\udcff\\\"\",\"s2\":\"\"}\n";
 	struct run rep;
 
 	cr_assert_eq(report_on(&rep, line, strlen(line), "esc.jsonl"), -1, "%s", rep.err);
