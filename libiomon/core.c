@@ -152,7 +152,7 @@ static char *put_str(char *dst, struct iomon_str s)
 	}
 }
 
-static void emit(struct iomon_record *rec)
+static void emit(struct iomon_record *rec, uint64_t end)
 {
 	struct iomon_ring *r = iomon_ring_self();
 
@@ -164,7 +164,8 @@ static void emit(struct iomon_record *rec)
 	char *p = iomon_ring_reserve(r, need);
 	if (!p)
 		return;
-	iomon_stamp(rec);
+	rec->ts = iomon_unix_seconds(end);
+	rec->pid = my_pid;
 	p = put_head(p, rec);
 	p = put_str(p, rec->s1);
 	*p++ = ',';
@@ -279,18 +280,19 @@ static bool filtered_out(const struct iomon_record *rec)
 
 void iomon_call_end(struct iomon_call *call, int err)
 {
-	uint64_t end = iomon_clock_ns();
+	uint64_t end;
+	uint64_t dur_ns = iomon_elapsed_ns(call->t0, &end);
 
 	if (IOMON_UNLIKELY(atomic_load_explicit(&paused, memory_order_relaxed)) &&
 	    !starts_recording(&call->rec))
 		return;
-	call->rec.dur_ns = end - call->t0;
+	call->rec.dur_ns = dur_ns;
 	call->rec.err = err;
 	if (IOMON_UNLIKELY(iomon_config.filters_records) &&
 	    call->rec.domain != IOMON_DOMAIN_START_STOP && filtered_out(&call->rec))
 		return;
 	iomon_enter_emit();
-	emit(&call->rec);
+	emit(&call->rec, end);
 	iomon_leave_emit();
 }
 
@@ -311,6 +313,7 @@ __attribute__((constructor)) static void iomon_init(void)
 		if (!__atomic_load_n(row->real, __ATOMIC_ACQUIRE))
 			iomon_resolve(row->real, row->name);
 	iomon_config_load(&iomon_config);
+	iomon_clock_init();
 	set_pid();
 	iomon_sender_init(iomon_config.port);
 	iomon_cwd_refresh();

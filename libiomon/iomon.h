@@ -86,13 +86,53 @@ static inline void iomon_passed_through(unsigned domain)
 		iomon_count_dropped();
 }
 
-static inline uint64_t iomon_clock_ns(void)
+static inline uint64_t iomon_monotonic_ns(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
+
+/*
+ * Call times (clock.c).  Reading CLOCK_MONOTONIC costs about 35 ns on a
+ * VM's kvm-clock, rdtsc a few: where the CPU's TSC is invariant (constant
+ * rate, never stops), calls are timed with it, once it has been calibrated
+ * against CLOCK_MONOTONIC some 50 ms after start-up.  A stamp is TSC ticks,
+ * or CLOCK_MONOTONIC nanoseconds marked with IOMON_STAMP_MONO (before the
+ * calibration, or without a usable TSC); iomon_elapsed_ns() takes either.
+ */
+#define IOMON_STAMP_MONO (UINT64_C(1) << 63)
+
+/* Nanoseconds = ticks * iomon_tsc_mult >> 32; 0 until calibrated. */
+extern _Atomic uint64_t iomon_tsc_mult;
+
+static inline uint64_t iomon_rdtsc(void)
+{
+#if defined(__x86_64__)
+	uint32_t lo, hi;
+
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((uint64_t)hi << 32 | lo) & ~IOMON_STAMP_MONO;
+#else
+	return 0;
+#endif
+}
+
+/* The stamp of a call's start. */
+static inline uint64_t iomon_clock_ns(void)
+{
+	if (IOMON_LIKELY(atomic_load_explicit(&iomon_tsc_mult, memory_order_relaxed)))
+		return iomon_rdtsc();
+	return iomon_monotonic_ns() | IOMON_STAMP_MONO;
+}
+
+/* Nanoseconds since the stamp start; *end is the stamp of now. */
+uint64_t iomon_elapsed_ns(uint64_t start, uint64_t *end);
+/* The unix time, in seconds, of the stamp end (made just now). */
+int64_t iomon_unix_seconds(uint64_t end);
+/* At start-up: whether the TSC can be used, and its first reading. */
+void iomon_clock_init(void);
 
 /* One call being recorded.  s1buf and s2buf hold s1 and s2 when they have
  * to be formatted. */

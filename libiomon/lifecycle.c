@@ -18,7 +18,7 @@
 
 #define STATUS_UNKNOWN INT32_MIN
 
-static uint64_t started_ns;
+static uint64_t started;	/* a stamp (iomon.h) */
 static _Atomic int exit_status = STATUS_UNKNOWN;
 static _Atomic bool stopped;
 
@@ -51,7 +51,7 @@ void iomon_lifecycle_start(void)
 		.rec = { .domain = IOMON_DOMAIN_START_STOP, .op = IOMON_OP_START, .fd = -1 },
 	};
 
-	started_ns = iomon_clock_ns();
+	started = iomon_clock_ns();
 	atomic_store(&exit_status, STATUS_UNKNOWN);
 	atomic_store(&stopped, false);
 	if (!iomon_on() || !iomon_wants(IOMON_DOMAIN_START_STOP))
@@ -80,7 +80,7 @@ void iomon_stop(void)
 		return;
 	if (status != STATUS_UNKNOWN)
 		call.rec.s2 = iomon_str_c(iomon_int_str(status, call.s2buf));
-	call.t0 = started_ns;
+	call.t0 = started;
 	iomon_call_end(&call, 0);
 }
 

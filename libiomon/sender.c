@@ -242,7 +242,7 @@ static void report_dropped(void)
 static bool socket_checked_recently(void)
 {
 	static uint64_t last_check;
-	uint64_t now = iomon_clock_ns();
+	uint64_t now = iomon_monotonic_ns();
 
 	if (now - last_check < 10 * 1000 * 1000)
 		return true;

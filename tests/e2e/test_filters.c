@@ -153,7 +153,7 @@ static bool paths_keep(const struct rec *rec, const void *arg)
 
 static const char *env_var(const char *name, const char *value)
 {
-	static char buf[4][4300];
+	static char buf[4][9100];
 	static int next;
 	char *p = buf[next++ % 4];
 

@@ -1,0 +1,122 @@
+/*
+ * Call times: the TSC where it can be trusted, CLOCK_MONOTONIC otherwise
+ * (see iomon.h).
+ *
+ * The TSC is used only when the CPU says it is invariant (CPUID
+ * 0x80000007, EDX bit 8: Linux's constant_tsc and nonstop_tsc), and only on
+ * x86-64.  Its rate is measured, not assumed: a reading of the TSC and of
+ * CLOCK_MONOTONIC together at start-up, and again at the first record at
+ * least CALIBRATION_NS later; until then calls are timed with
+ * CLOCK_MONOTONIC, so a short-lived process never uses the TSC at all.
+ * Each pair is taken between two TSC readings close together, so that a
+ * preemption between the two clocks cannot skew the rate.
+ */
+#include <stdatomic.h>
+#include <time.h>
+#if defined(__x86_64__)
+#include <cpuid.h>
+#endif
+
+#include "iomon.h"
+
+#define CALIBRATION_NS (50 * 1000 * 1000)
+/* The most TSC ticks a pair of readings may straddle (a microsecond or
+ * two): more, and the pair is taken again. */
+#define PAIR_TICKS 4000
+#define PAIR_TRIES 4
+
+_Atomic uint64_t iomon_tsc_mult;
+
+static bool have_tsc;
+static uint64_t base_tsc, base_ns;
+static _Atomic bool calibrating;
+
+static bool invariant_tsc(void)
+{
+#if defined(__x86_64__)
+	unsigned a, b, c, d;
+
+	return __get_cpuid(0x80000007, &a, &b, &c, &d) && (d >> 8 & 1);
+#else
+	return false;
+#endif
+}
+
+/* A TSC reading and a CLOCK_MONOTONIC one made at the same moment. */
+static bool pair(uint64_t *tsc, uint64_t *ns)
+{
+	for (int i = 0; i < PAIR_TRIES; i++) {
+		uint64_t before = iomon_rdtsc();
+		uint64_t now = iomon_monotonic_ns();
+		uint64_t after = iomon_rdtsc();
+		if (after > before && after - before <= PAIR_TICKS) {
+			*tsc = before + (after - before) / 2;
+			*ns = now;
+			return true;
+		}
+	}
+	return false;
+}
+
+void iomon_clock_init(void)
+{
+	have_tsc = invariant_tsc() && pair(&base_tsc, &base_ns);
+}
+
+/* Once CALIBRATION_NS have passed since start-up: the TSC's rate.  A
+ * failed try (a preempted pair) is made again at a later record. */
+static void calibrate(uint64_t now_ns)
+{
+	uint64_t tsc, ns;
+
+	if (!have_tsc || now_ns - base_ns < CALIBRATION_NS || atomic_exchange(&calibrating, true))
+		return;
+	if (pair(&tsc, &ns) && tsc > base_tsc && ns > base_ns) {
+		uint64_t mult = (uint64_t)(((unsigned __int128)(ns - base_ns) << 32) /
+					   (tsc - base_tsc));
+		if (mult)
+			atomic_store_explicit(&iomon_tsc_mult, mult, memory_order_release);
+	}
+	atomic_store(&calibrating, false);
+}
+
+uint64_t iomon_elapsed_ns(uint64_t start, uint64_t *end)
+{
+	if (start & IOMON_STAMP_MONO) {
+		uint64_t now = iomon_monotonic_ns();
+		*end = now | IOMON_STAMP_MONO;
+		if (IOMON_UNLIKELY(!atomic_load_explicit(&iomon_tsc_mult, memory_order_relaxed)))
+			calibrate(now);
+		start &= ~IOMON_STAMP_MONO;
+		return now > start ? now - start : 0;
+	}
+	/* A stamp in ticks was made after the calibration: the rate is set. */
+	uint64_t mult = atomic_load_explicit(&iomon_tsc_mult, memory_order_relaxed);
+	uint64_t now = iomon_rdtsc();
+	*end = now;
+	/* Threads move between CPUs, whose TSCs may differ by a little. */
+	return now > start ? (uint64_t)((unsigned __int128)(now - start) * mult >> 32) : 0;
+}
+
+/* The second a thread's records are in, and the TSC reading at which the
+ * next one begins: a clock read once a second rather than once a record. */
+static IOMON_TLS int64_t second;
+static IOMON_TLS uint64_t second_ends;
+
+int64_t iomon_unix_seconds(uint64_t end)
+{
+	struct timespec now;
+
+	if (end & IOMON_STAMP_MONO) {
+		clock_gettime(CLOCK_REALTIME_COARSE, &now);
+		return now.tv_sec;
+	}
+	if (IOMON_LIKELY(end < second_ends))
+		return second;
+	uint64_t mult = atomic_load_explicit(&iomon_tsc_mult, memory_order_relaxed);
+	clock_gettime(CLOCK_REALTIME, &now);
+	uint64_t left_ns = 1000000000u - (uint64_t)now.tv_nsec;
+	second = now.tv_sec;
+	second_ends = end + (uint64_t)(((unsigned __int128)left_ns << 32) / mult);
+	return second;
+}
