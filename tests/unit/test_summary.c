@@ -344,3 +344,151 @@ Test(summary, formats)
 	summary_format_bytes(buf, UINT64_MAX);
 	cr_assert_str_eq(buf, "8.0E");
 }
+
+/* ---- Timelines (launcher/timeline.c) ---- */
+
+static uint64_t timeline_calls(const struct timeline *t)
+{
+	uint64_t n = 0;
+
+	for (size_t i = 0; i < TIMELINE_BINS; i++)
+		n += t->bins[i].calls;
+	return n;
+}
+
+/* The bins recomputed from the timestamps with t's final start and width
+ * must be t's bins, and that width the least that spans them. */
+static void check_timeline(const struct timeline *t, const uint64_t *ts, size_t n)
+{
+	uint64_t want[TIMELINE_BINS] = {0}, lo = UINT64_MAX, hi = 0, half;
+
+	cr_assert_neq(t->width, 0);
+	cr_assert_eq(t->width & (t->width - 1), 0, "width %llu is a power of two",
+		     (unsigned long long)t->width);
+	cr_assert_eq(t->start % t->width, 0, "bins start at multiples of the width");
+	for (size_t i = 0; i < n; i++) {
+		cr_assert_geq(ts[i], t->start);
+		cr_assert_lt((ts[i] - t->start) / t->width, TIMELINE_BINS);
+		want[(ts[i] - t->start) / t->width]++;
+		lo = ts[i] < lo ? ts[i] : lo;
+		hi = ts[i] > hi ? ts[i] : hi;
+	}
+	for (size_t i = 0; i < TIMELINE_BINS; i++)
+		cr_assert_eq(t->bins[i].calls, want[i], "bin %zu", i);
+	half = t->width / 2;
+	if (half)
+		cr_assert_gt(hi + 1, lo - lo % half + TIMELINE_BINS * half,
+			     "width %llu is more than needed", (unsigned long long)t->width);
+}
+
+Test(timeline, one_second_bins_while_they_fit)
+{
+	struct timeline t = {0};
+	uint64_t ts[TIMELINE_BINS];
+
+	for (size_t i = 0; i < TIMELINE_BINS; i++) {
+		ts[i] = 1000 + i;
+		timeline_add(&t, ts[i], 10, 100);
+	}
+	cr_assert_eq(t.width, 1);
+	cr_assert_eq(t.start, 1000);
+	cr_assert_eq(t.bins[63].bytes, 10);
+	cr_assert_eq(t.bins[63].time_ns, 100);
+	check_timeline(&t, ts, TIMELINE_BINS);
+}
+
+Test(timeline, doubles_when_past_the_end)
+{
+	struct timeline t = {0};
+	uint64_t ts[TIMELINE_BINS + 1];
+
+	for (size_t i = 0; i <= TIMELINE_BINS; i++) {
+		ts[i] = 1000 + i;
+		timeline_add(&t, ts[i], 1, 1);
+	}
+	cr_assert_eq(t.width, 2);
+	cr_assert_eq(t.bins[0].calls, 2);
+	cr_assert_eq(t.bins[0].bytes, 2, "bins merged, figures summed");
+	check_timeline(&t, ts, TIMELINE_BINS + 1);
+}
+
+Test(timeline, any_order)
+{
+	uint64_t ts[5000], x = 12345;
+
+	for (int round = 0; round < 50; round++) {
+		struct timeline t = {0};
+		size_t n = 1 + (size_t)(x % 5000);
+		uint64_t span = UINT64_C(1) << (x % 30);
+
+		for (size_t i = 0; i < n; i++) {
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			ts[i] = 1700000000 + x % span;
+			timeline_add(&t, ts[i], 1, 1);
+		}
+		cr_assert_eq(timeline_calls(&t), n);
+		check_timeline(&t, ts, n);
+	}
+}
+
+Test(timeline, hostile_timestamps)
+{
+	struct timeline t = {0};
+
+	timeline_add(&t, UINT64_MAX, 1, 1);
+	timeline_add(&t, 0, 1, 1);
+	timeline_add(&t, TIMELINE_TS_MAX, 1, 1);
+	cr_assert_eq(timeline_calls(&t), 3);
+	cr_assert_eq(t.bins[0].calls, 1, "ts 0");
+	/* 2^40 + 1 seconds: bins of 2^35, 2^40 is bin 32 */
+	cr_assert_eq(t.width, UINT64_C(1) << 35);
+	cr_assert_eq(t.bins[32].calls, 2, "the latest, clamped");
+	cr_assert_eq(t.last, TIMELINE_TS_MAX);
+}
+
+Test(timeline, merge)
+{
+	struct timeline a = {0}, b = {0}, empty = {0};
+	uint64_t ts[300];
+
+	for (size_t i = 0; i < 300; i++) {
+		ts[i] = 5000 + i * i;
+		timeline_add(i % 2 ? &a : &b, ts[i], 1, 1);
+	}
+	timeline_merge(&a, &b);
+	timeline_merge(&a, &empty);
+	cr_assert_eq(timeline_calls(&a), 300);
+	for (size_t i = 0; i < 300; i++)
+		cr_assert_lt((ts[i] - a.start) / a.width, TIMELINE_BINS);
+	timeline_merge(&empty, &a);
+	cr_assert_eq(memcmp(&empty, &a, sizeof(a)), 0, "merged into an empty one: a copy");
+}
+
+Test(summary, timelines)
+{
+	const struct summary_process *p[3];
+	struct summary *t = summary_new();
+
+	cr_assert_eq(timeline_calls(&s->timeline), s->calls, "every call, no life record");
+	cr_assert_eq(s->timeline.start, 100);
+	cr_assert_eq(s->timeline.width, 1);
+	cr_assert_eq(s->timeline.bins[4].calls, 2, "two calls at ts 104");
+	cr_assert_eq(s->timeline.bins[4].bytes, 60);
+	summary_sorted_processes(s, SUMMARY_BY_KEY, p, 3);
+	cr_assert_eq(timeline_calls(&p[0]->timeline), p[0]->calls);
+	cr_assert_eq(p[0]->timeline.bins[1].bytes, 4196, "pid 10's reads at 101");
+
+	const struct summary_file *f[1];
+
+	summary_sorted_files(s, SUMMARY_BY_KEY, f, 1);
+	cr_assert_null(f[0]->timeline, "no file timelines unless asked");
+	t->file_timelines = true;
+	for (size_t i = 0; i < ARRAY_LEN(trace); i++)
+		add(t, trace[i]);
+	summary_sorted_files(t, SUMMARY_BY_BYTES, f, 1);
+	cr_assert_str_eq(f[0]->path, "/tmp/a");
+	cr_assert_not_null(f[0]->timeline);
+	cr_assert_eq(timeline_calls(f[0]->timeline), 4);
+	cr_assert_eq(f[0]->timeline->bins[1].bytes, 4196);
+	summary_free(t);
+}
