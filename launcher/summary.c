@@ -89,7 +89,6 @@ void summary_free(struct summary *s)
 	RB_FOREACH_SAFE(file, summary_files, &s->files, file_next)
 	{
 		RB_REMOVE(summary_files, &s->files, file);
-		free(file->timeline);
 		free(file); /* its path is in the same block */
 	}
 	RB_FOREACH_SAFE(proc, summary_processes, &s->processes, proc_next)
@@ -154,8 +153,6 @@ static struct summary_file *file_of(struct summary *s, const char *path, size_t 
 	copy[len] = '\0';
 	file->path = copy;
 	file->path_len = len;
-	if (s->file_timelines)
-		file->timeline = xcalloc(1, sizeof(*file->timeline));
 	RB_INSERT(summary_files, &s->files, file);
 	s->file_count++;
 	return file;
@@ -243,13 +240,11 @@ void summary_add(struct summary *s, const struct iomon_parsed *rec)
 	s->errors += failed;
 	s->bytes = add_sat(s->bytes, rec->bytes);
 	s->time_ns = add_sat(s->time_ns, rec->duration_ns);
-	timeline_add(&s->timeline, rec->ts, rec->bytes, rec->duration_ns);
 
 	proc->calls++;
 	proc->errors += failed;
 	proc->bytes = add_sat(proc->bytes, rec->bytes);
 	proc->time_ns = add_sat(proc->time_ns, rec->duration_ns);
-	timeline_add(&proc->timeline, rec->ts, rec->bytes, rec->duration_ns);
 
 	if (rec->domain != IOMON_DOMAIN_PROCESSES && rec->s1_len > 0) {
 		struct summary_file *file = file_of(s, rec->s1, rec->s1_len);
@@ -259,8 +254,6 @@ void summary_add(struct summary *s, const struct iomon_parsed *rec)
 		file->bytes = add_sat(file->bytes, rec->bytes);
 		file->time_ns = add_sat(file->time_ns, rec->duration_ns);
 		see_ts(&file->first_ts, &file->last_ts, rec->ts);
-		if (file->timeline)
-			timeline_add(file->timeline, rec->ts, rec->bytes, rec->duration_ns);
 	}
 }
 

@@ -15,8 +15,6 @@
  *   processes  per pid: command line and parent (from START), exit status
  *              and lifetime (from STOP), calls, errors, bytes, time, and
  *              the records it reported lost (DROPPED)
- * and timelines (timeline.h) of the calls: of them all, of each process,
- * and, when asked, of each file.
  * The records of domain START_STOP (START, STOP, DROPPED) describe
  * processes, not calls: they are in no op's or file's figures and in none
  * of the call totals.  Every DROPPED record's count is summed in
@@ -35,7 +33,6 @@
 
 #include "histogram.h"
 #include "record.h"
-#include "timeline.h"
 
 /* Rows of each "top files" table summary_print prints, unless set. */
 #define SUMMARY_TOP_DEFAULT 10
@@ -62,9 +59,6 @@ struct summary_file {
 	uint64_t bytes;
 	uint64_t time_ns; /* the calls' durations, summed */
 	uint64_t first_ts, last_ts; /* unix seconds of its first and last record */
-	/* Its calls over time when summary.file_timelines was set before its
-	 * first record (1.5 KiB a file), else NULL. */
-	struct timeline *timeline;
 };
 
 struct summary_process {
@@ -80,7 +74,6 @@ struct summary_process {
 	uint64_t time_ns;
 	uint64_t dropped; /* records it reported lost */
 	uint64_t first_ts, last_ts;
-	struct timeline timeline; /* its calls over time */
 };
 
 RB_HEAD(summary_ops, summary_op);
@@ -102,9 +95,7 @@ struct summary {
 	uint64_t starts, stops; /* START and STOP records */
 	uint64_t dropped;	/* records lost, summed from DROPPED records */
 	uint64_t first_ts, last_ts; /* 0 while empty */
-	struct timeline timeline;   /* every call over time */
 	unsigned top;		    /* rows of each top files table */
-	bool file_timelines;	    /* keep a timeline per file too */
 };
 
 /* Every function here exits with a message when out of memory: a summary
