@@ -293,7 +293,7 @@ Test(options, summary_goes_to_stderr_after_the_records)
 
 /* Every --long option that a help text names is documented in the man page
  * (as roff writes it: \-\-name). */
-static void expect_documented(const char *help, const char *man)
+static void expect_documented(const char *help, const char *man, const char *which)
 {
 	for (const char *p = help; (p = strstr(p, "--"));) {
 		p += 2;
@@ -308,7 +308,7 @@ static void expect_documented(const char *help, const char *man)
 			roff[len++] = p[i];
 		}
 		roff[len] = '\0';
-		cr_assert(strstr(man, roff), "--%.*s is not in the man page", (int)n, p);
+		cr_assert(strstr(man, roff), "%s: --%.*s is not in the man page", which, (int)n, p);
 	}
 }
 
@@ -324,12 +324,13 @@ Test(options, every_long_option_of_help_is_in_the_man_page)
 	const char *const *helps[] = {
 		LIST(launcher_path(), "--help"),
 		LIST(launcher_path(), "listen", "--help"),
+		LIST(launcher_path(), "report", "--help"),
 	};
-	for (size_t i = 0; i < 2; i++) {
+	for (size_t i = 0; i < sizeof(helps) / sizeof(helps[0]); i++) {
 		run_command(&r, helps[i], NONE);
 		cr_assert_eq(r.status, 0, "%s", r.err);
 		cr_assert(strstr(r.out, "--"), "help: %s", r.out);
-		expect_documented(r.out, man);
+		expect_documented(r.out, man, helps[i][1]);
 		run_free(&r);
 	}
 }
