@@ -24,7 +24,7 @@ Test(fd, every_call, .fini = scratch_cleanup)
 	struct run r;
 	const char *f = scratch_file("fd.txt");
 
-	run_traced(&r, NONE, LIST(prog_path("fd_calls"), scratch_dir()), NONE);
+	run_traced(&r, NONE, LIST(prog_path("fd_calls"), scratch_dir(), "descriptors"), NONE);
 	cr_assert_eq(r.status, 0, "fd_calls failed: %s", r.err);
 	keep_domains(&r, MASK(FILE_DESCRIPTORS) | MASK(FILE_READ) | MASK(FILE_WRITE));
 	size_t i = 0;

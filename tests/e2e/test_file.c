@@ -289,7 +289,7 @@ Test(file, fortified_entry_points, .fini = scratch_cleanup)
 		cr_assert(strstr(nm.out, *sym), "chkcalls does not call %s:\n%s", *sym, nm.out);
 	run_free(&nm);
 
-	run_traced(&r, NONE, LIST(prog_path("chkcalls"), scratch_dir()), NONE);
+	run_traced(&r, NONE, LIST(prog_path("chkcalls"), scratch_dir(), "fortified"), NONE);
 	cr_assert_eq(r.status, 0, "chkcalls failed: %s", r.err);
 	expect_rec(&r, 0, D(START_STOP), O(START), 0, -1, 0, NULL, NULL);
 	expect_rec(&r, r.nrecs - 1, D(START_STOP), O(STOP), 0, -1, 0, "", "0");

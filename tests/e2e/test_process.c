@@ -62,14 +62,15 @@ Test(process, every_call, .fini = scratch_cleanup)
 	struct run r, main_recs;
 	char s[64];
 
-	run_traced(&r, NONE, LIST(prog_path("process_calls")), NONE);
+	char cmdline[4400];
+	snprintf(cmdline, sizeof(cmdline), "%s %s calls", prog_path("process_calls"), scratch_dir());
+	run_traced(&r, NONE, LIST(prog_path("process_calls"), scratch_dir(), "calls"), NONE);
 	cr_assert_eq(r.status, 6, "status %d: %s", r.status, r.err);
 	int self = printed_pid(&r);
 
 	of_pid(&r, self, &main_recs);
 	size_t i = 0;
-	expect_rec(&main_recs, i++, D(START_STOP), O(START), 0, -1, 0, prog_path("process_calls"),
-		   NULL);
+	expect_rec(&main_recs, i++, D(START_STOP), O(START), 0, -1, 0, cmdline, NULL);
 	snprintf(s, sizeof(s), "%d", printed(&r, "fork"));
 	expect_rec(&main_recs, i++, D(PROCESSES), O(FORK), 0, -1, 0, "", s);
 	snprintf(s, sizeof(s), "%d", printed(&r, "vfork"));
@@ -112,7 +113,7 @@ Test(process, every_call, .fini = scratch_cleanup)
 	struct run child;
 	of_pid(&r, printed(&r, "fork"), &child);
 	snprintf(s, sizeof(s), "%d", self);
-	expect_rec(&child, 0, D(START_STOP), O(START), 0, -1, 0, prog_path("process_calls"), s);
+	expect_rec(&child, 0, D(START_STOP), O(START), 0, -1, 0, cmdline, s);
 	expect_rec(&child, 1, D(PROCESSES), O(EXIT), 0, -1, 0, "", "3");
 	expect_rec(&child, 2, D(START_STOP), O(STOP), 0, -1, 0, "", "3");
 	cr_assert_eq(child.nrecs, 3);

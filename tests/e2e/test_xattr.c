@@ -43,7 +43,7 @@ Test(xattr, every_call, .fini = scratch_cleanup)
 	struct run r;
 	const struct path file = in_scratch("x.txt"), link = in_scratch("x.lnk");
 
-	run_traced(&r, NONE, LIST(prog_path("xattr_calls"), scratch_dir()), NONE);
+	run_traced(&r, NONE, LIST(prog_path("xattr_calls"), scratch_dir(), "attributes"), NONE);
 	cr_assert_eq(r.status, 0, "xattr_calls failed: %s", r.err);
 	cr_assert_eq(r.bad_lines, 0, "%zu malformed lines in the trace", r.bad_lines);
 	for (size_t i = 0; i < r.nrecs; i++)

@@ -52,11 +52,17 @@ struct scenario {
  * The programs' common main.  Sets dir to DIR, prints the pid first (the
  * tests match the records' pid against it; printf's own write is inside
  * the C library, so it is not recorded), runs setup if there is one, then
- * the scenario named.
+ * the scenario named.  PROG --scenarios lists them, a name a line, for the
+ * test that runs every one (tests/e2e/test_transparency.c).
  */
 static inline int run_scenario(int argc, char **argv, const struct scenario *list, size_t n,
 			       void (*setup)(void))
 {
+	if (argc == 2 && strcmp(argv[1], "--scenarios") == 0) {
+		for (size_t i = 0; i < n; i++)
+			printf("%s\n", list[i].name);
+		return 0;
+	}
 	if (argc != 3) {
 		fprintf(stderr, "usage: %s DIR SCENARIO\n", program_invocation_short_name);
 		return 2;

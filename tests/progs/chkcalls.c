@@ -4,8 +4,9 @@
  * rest when the compiler cannot prove them safe (gcc does that routing;
  * clang does it for fewer).  Calling them directly makes the test the same
  * under both compilers.
- *   chkcalls DIR
+ *   chkcalls DIR SCENARIO
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -36,13 +37,11 @@ static int vprint(FILE *f, const char *format, ...)
 	return n;
 }
 
-int main(int argc, char **argv)
+static void fortified(void)
 {
-	char path[4200], buf[16];
+	char buf[16];
+	const char *path = in_dir("f.txt");
 
-	if (argc != 2)
-		return 2;
-	snprintf(path, sizeof(path), "%s/f.txt", argv[1]);
 	FILE *f = fopen(path, "w");
 	CHECK(f && __fprintf_chk(f, 1, "%s\n", "fortified") == 10);
 	CHECK(vprint(f, "%d", 42) == 2 && fclose(f) == 0);
@@ -53,7 +52,7 @@ int main(int argc, char **argv)
 	CHECK(__pread64_chk(fd, buf, 2, 10, sizeof(buf)) == 2 && close(fd) == 0);
 	fd = __open64_2(path, O_RDONLY);
 	CHECK(fd >= 0 && close(fd) == 0);
-	int dfd = __open_2(argv[1], O_RDONLY | O_DIRECTORY);
+	int dfd = __open_2(dir, O_RDONLY | O_DIRECTORY);
 	CHECK(dfd >= 0);
 	fd = __openat_2(dfd, "f.txt", O_RDONLY);
 	CHECK(fd >= 0 && close(fd) == 0);
@@ -62,5 +61,46 @@ int main(int argc, char **argv)
 
 	f = fopen(path, "r");
 	CHECK(f && __fread_chk(buf, sizeof(buf), 1, sizeof(buf), f) == 12 && fclose(f) == 0);
-	return 0;
+}
+
+/* Each failing: a path that does not exist, a descriptor that is not
+ * open, a stream open on a directory, one open for reading only. */
+static void fortified_failures(void)
+{
+	char buf[16];
+
+	int dfd = __open_2(dir, O_RDONLY | O_DIRECTORY);
+	CHECK(dfd == 3);
+	CHECK_FAILS(__open_2(in_dir("none"), O_RDONLY), ENOENT);
+	CHECK_FAILS(__open64_2(in_dir("none"), O_RDONLY), ENOENT);
+	CHECK_FAILS(__openat_2(dfd, "none", O_RDONLY), ENOENT);
+	CHECK_FAILS(__openat64_2(dfd, "none", O_RDONLY), ENOENT);
+	CHECK_FAILS(__read_chk(-1, buf, sizeof(buf), sizeof(buf)), EBADF);
+	CHECK_FAILS(__pread_chk(-1, buf, sizeof(buf), 0, sizeof(buf)), EBADF);
+	CHECK_FAILS(__pread64_chk(-1, buf, sizeof(buf), 0, sizeof(buf)), EBADF);
+	CHECK(close(dfd) == 0);
+
+	FILE *d = fopen(dir, "r");
+	CHECK(d);
+	errno = 0;
+	CHECK(__fread_chk(buf, sizeof(buf), 1, sizeof(buf), d) == 0 && errno == EISDIR);
+	CHECK(fclose(d) == 0);
+	FILE *r = fopen(in_dir("r.txt"), "w+");
+	CHECK(r && freopen(NULL, "r", r) == r);
+	errno = 0;
+	CHECK(__fprintf_chk(r, 1, "%s\n", "fortified") == -1 && errno == EBADF);
+	clearerr(r);
+	errno = 0;
+	CHECK(vprint(r, "%d", 42) == -1 && errno == EBADF);
+	CHECK(fclose(r) == 0);
+}
+
+static const struct scenario scenarios[] = {
+	{ "fortified", fortified },
+	{ "fortified_failures", fortified_failures },
+};
+
+int main(int argc, char **argv)
+{
+	return run_scenario(argc, argv, SCENARIOS(scenarios), NULL);
 }

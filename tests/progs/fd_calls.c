@@ -1,25 +1,25 @@
 /*
- * The descriptor domain's calls, with known results:
- *   fd_calls DIR
+ * The descriptor domain's calls, with known results, one scenario per run:
+ *   fd_calls DIR SCENARIO
  * Descriptors are deterministic: the program starts with only 0, 1 and 2.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "check.h"
 
-int main(int argc, char **argv)
+/* fcntl() by its own name: Meson's large-file define makes the headers
+ * call fcntl64() for it. */
+int plain_fcntl(int fd, int cmd, ...) __asm__("fcntl");
+
+static void descriptors(void)
 {
 	int fds[2];
-	char path[4200], c;
-
-	if (argc != 2)
-		return 2;
-	snprintf(path, sizeof(path), "%s/fd.txt", argv[1]);
-	printf("%d\n", (int)getpid());
+	char c;
 
 	CHECK(pipe(fds) == 0 && fds[0] == 3 && fds[1] == 4);
 	CHECK(dup(4) == 5);
@@ -34,7 +34,7 @@ int main(int argc, char **argv)
 	CHECK(write(10, "x", 1) == 1 && read(20, &c, 1) == 1);
 
 	/* A descriptor replaced by dup2 is named after its new file. */
-	int f = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	int f = open(in_dir("fd.txt"), O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	CHECK(f == 6);
 	CHECK(dup2(6, 10) == 10);
 	CHECK(write(10, "ab", 2) == 2);
@@ -52,5 +52,36 @@ int main(int argc, char **argv)
 	CHECK(write(20, "x", 1) == -1 && errno == EBADF);
 	closefrom(7);
 	CHECK(fcntl(8, F_GETFD) == -1 && errno == EBADF);
-	return 0;
+}
+
+/* The calls failing that the first scenario does not fail: fcntl() by its
+ * own name, close_range() given its bounds the wrong way round, pipe()
+ * when no descriptor is left. */
+static void refused(void)
+{
+	int fds[2];
+	struct rlimit limit, none_left;
+
+	errno = 0;
+	CHECK(plain_fcntl(-1, F_GETFD) == -1 && errno == EBADF);
+	CHECK(plain_fcntl(0, F_GETFD) == 0);
+	CHECK(fcntl64(-1, F_GETFL) == -1 && errno == EBADF);
+	CHECK(close_range(10, 9, 0) == -1 && errno == EINVAL);
+	/* Descriptors 0 to 2 are all this process may have. */
+	CHECK(getrlimit(RLIMIT_NOFILE, &limit) == 0);
+	none_left = (struct rlimit){ 3, limit.rlim_max };
+	CHECK(setrlimit(RLIMIT_NOFILE, &none_left) == 0);
+	errno = 0;
+	CHECK(pipe(fds) == -1 && errno == EMFILE);
+	CHECK(setrlimit(RLIMIT_NOFILE, &limit) == 0);
+}
+
+static const struct scenario scenarios[] = {
+	{ "descriptors", descriptors },
+	{ "refused", refused },
+};
+
+int main(int argc, char **argv)
+{
+	return run_scenario(argc, argv, SCENARIOS(scenarios), NULL);
 }

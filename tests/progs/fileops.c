@@ -14,6 +14,7 @@
 #undef _FORTIFY_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +34,10 @@ int _IO_getc(FILE *stream);
 int _IO_putc(int c, FILE *stream);
 char *__fgets_chk(char *s, size_t slen, int size, FILE *stream);
 char *__fgets_unlocked_chk(char *s, size_t slen, int size, FILE *stream);
+/* The plain scanf names, which the headers route to __isoc99_fscanf and
+ * __isoc99_vfscanf; programs built for older standards call them. */
+int plain_fscanf(FILE *stream, const char *format, ...) __asm__("fscanf");
+int plain_vfscanf(FILE *stream, const char *format, va_list ap) __asm__("vfscanf");
 
 /* Functions that glibc's headers make inline when optimising (getline is
  * then __getdelim, getc_unlocked reads the buffer itself), called through
@@ -295,6 +300,145 @@ static void lifecycle(void)
 	_exit(5);
 }
 
+/* The va_list forms, as a program's own printf-like function calls them. */
+__attribute__((format(printf, 2, 3))) static int print(FILE *f, const char *format, ...)
+{
+	va_list ap;
+
+	va_start(ap, format);
+	int n = vfprintf(f, format, ap);
+	va_end(ap);
+	return n;
+}
+
+__attribute__((format(scanf, 2, 3))) static int scan(FILE *f, const char *format, ...)
+{
+	va_list ap;
+
+	va_start(ap, format);
+	int n = vfscanf(f, format, ap);
+	va_end(ap);
+	return n;
+}
+
+static int plain_scan(FILE *f, const char *format, ...)
+{
+	va_list ap;
+
+	va_start(ap, format);
+	int n = plain_vfscanf(f, format, ap);
+	va_end(ap);
+	return n;
+}
+
+/* The va_list and plain scanf forms succeeding. */
+static void formats(void)
+{
+	int a = 0, b = 0, c = 0;
+
+	FILE *f = fopen(in_dir("n.txt"), "w+");
+	CHECK(f);
+	CHECK(print(f, "%d %d %d\n", 1, 2, 3) == 6);
+	rewind(f);
+	CHECK(scan(f, "%d", &a) == 1 && a == 1);
+	CHECK(plain_scan(f, "%d", &b) == 1 && b == 2);
+	CHECK(plain_fscanf(f, "%d", &c) == 1 && c == 3);
+	CHECK(fclose(f) == 0);
+}
+
+/* Every call failing, with the errno it must give: on a descriptor that is
+ * not open, a path that does not exist, a stream open the other way. */
+static void failures(void)
+{
+	char buf[16], *line = NULL;
+	size_t n = 0;
+	int i;
+	struct iovec iov = { buf, sizeof(buf) };
+
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY);
+	CHECK(dfd == 3);
+	CHECK_FAILS(creat(in_dir("none/c"), 0644), ENOENT);
+	CHECK_FAILS(creat64(in_dir("none/c"), 0644), ENOENT);
+	CHECK_FAILS(openat(dfd, "none", O_RDONLY), ENOENT);
+	CHECK_FAILS(openat64(dfd, "none", O_RDONLY), ENOENT);
+	CHECK_FAILS(read(-1, buf, 1), EBADF);
+	CHECK_FAILS(pread(-1, buf, 1, 0), EBADF);
+	CHECK_FAILS(pread64(-1, buf, 1, 0), EBADF);
+	CHECK_FAILS(readv(-1, &iov, 1), EBADF);
+	CHECK_FAILS(preadv(-1, &iov, 1, 0), EBADF);
+	CHECK_FAILS(preadv64(-1, &iov, 1, 0), EBADF);
+	CHECK_FAILS(pwrite(-1, "x", 1, 0), EBADF);
+	CHECK_FAILS(pwrite64(-1, "x", 1, 0), EBADF);
+	CHECK_FAILS(writev(-1, &iov, 1), EBADF);
+	CHECK_FAILS(pwritev(-1, &iov, 1, 0), EBADF);
+	CHECK_FAILS(pwritev64(-1, &iov, 1, 0), EBADF);
+	errno = 0;
+	CHECK(fdopen(-1, "r") == NULL && errno == EBADF);
+
+	/* Reading a stream open on a directory: each call sets the stream's
+	 * error, cleared before the next. */
+	FILE *d = fopen(dir, "r");
+	CHECK(d);
+#define READ_FAILS(call, failed)                                          \
+	do {                                                             \
+		errno = 0;                                               \
+		CHECK((call) == (failed) && errno == EISDIR && ferror(d)); \
+		clearerr(d);                                             \
+	} while (0)
+	READ_FAILS(fread(buf, 1, 1, d), 0);
+	READ_FAILS(fscanf(d, "%d", &i), EOF);
+	READ_FAILS(plain_fscanf(d, "%d", &i), EOF);
+	READ_FAILS(scan(d, "%d", &i), EOF);
+	READ_FAILS(plain_scan(d, "%d", &i), EOF);
+	READ_FAILS(getline_fn(&line, &n, d), -1);
+	READ_FAILS(__getdelim(&line, &n, '\n', d), -1);
+	READ_FAILS(fgets(buf, sizeof(buf), d), NULL);
+	READ_FAILS(fgets_unlocked(buf, sizeof(buf), d), NULL);
+	READ_FAILS(_IO_fgets(buf, sizeof(buf), d), NULL);
+	READ_FAILS(__fgets_chk(buf, sizeof(buf), sizeof(buf), d), NULL);
+	READ_FAILS(__fgets_unlocked_chk(buf, sizeof(buf), sizeof(buf), d), NULL);
+	READ_FAILS(fgetc(d), EOF);
+	READ_FAILS(_IO_getc(d), EOF);
+	READ_FAILS(fgetc_unlocked_fn(d), EOF);
+	READ_FAILS(getc_unlocked_fn(d), EOF);
+#undef READ_FAILS
+	free(line);
+	CHECK(fclose(d) == 0);
+
+	/* Writing a stream open for reading: the same. */
+	FILE *r = fopen(in_dir("r.txt"), "w+");
+	CHECK(r);
+	CHECK(freopen(NULL, "r", r) == r);
+#define WRITE_FAILS(call, failed)                     \
+	do {                                         \
+		errno = 0;                           \
+		CHECK((call) == (failed) && errno == EBADF && ferror(r)); \
+		clearerr(r);                         \
+	} while (0)
+	WRITE_FAILS(fwrite("x", 1, 1, r), 0);
+	WRITE_FAILS(fprintf(r, "%d", 1), -1);
+	WRITE_FAILS(print(r, "%d", 1), -1);
+	WRITE_FAILS(fputs_unlocked("x", r), EOF);
+	WRITE_FAILS(_IO_fputs("x", r), EOF);
+	WRITE_FAILS(fputc('x', r), EOF);
+	WRITE_FAILS(_IO_putc('x', r), EOF);
+	WRITE_FAILS(fputc_unlocked_fn('x', r), EOF);
+	WRITE_FAILS(putc_unlocked_fn('x', r), EOF);
+#undef WRITE_FAILS
+
+	/* freopen() of a path that does not exist closes the stream too. */
+	errno = 0;
+	CHECK(freopen(in_dir("none/f"), "r", r) == NULL && errno == ENOENT);
+	/* A byte to write, and the descriptor closed under the stream. */
+	FILE *w = fopen(in_dir("w.txt"), "w");
+	CHECK(w);
+	CHECK(fputc('x', w) == 'x');
+	CHECK(close(fileno(w)) == 0);
+	errno = 0;
+	CHECK(fclose(w) == EOF && errno == EBADF);
+	CHECK(close(dfd) == 0);
+}
+
 static const struct scenario scenarios[] = {
 	{ "basic", basic },
 	{ "stdio", stdio },
@@ -304,6 +448,8 @@ static const struct scenario scenarios[] = {
 	{ "tmpfile", temporary },
 	{ "large", large },
 	{ "lifecycle", lifecycle },
+	{ "formats", formats },
+	{ "failures", failures },
 };
 
 int main(int argc, char **argv)

@@ -329,8 +329,25 @@ static void pair(void)
 	CHECK(close(sv[0]) == 0);
 }
 
+/* The old and checking names failing, on a socket that is not connected
+ * and on a descriptor that is not open. */
+static void unconnected(void)
+{
+	char buf[8];
+	struct sockaddr_in to = loop4(9);
+
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	CHECK(fd == 3);
+	CHECK_FAILS(__send(fd, "x", 1, MSG_NOSIGNAL), EPIPE);
+	CHECK_FAILS(__recv_chk(fd, buf, sizeof(buf), sizeof(buf), 0), ENOTCONN);
+	CHECK_FAILS(__recvfrom_chk(fd, buf, sizeof(buf), sizeof(buf), 0, NULL, NULL), ENOTCONN);
+	CHECK_FAILS(__connect(-1, SA(&to), sizeof(to)), EBADF);
+	CHECK(close(fd) == 0);
+}
+
 static const struct scenario scenarios[] = {
 	{ "tcp", tcp }, { "tcp6", tcp6 }, { "udp", udp }, { "unix", unix_stream }, { "pair", pair },
+	{ "unconnected", unconnected },
 };
 
 int main(int argc, char **argv)

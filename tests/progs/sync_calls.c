@@ -88,10 +88,26 @@ static void streams(void)
 	CHECK(fclose(full) == 0);
 }
 
+/* Each way of flushing a stream, into a device that refuses the bytes. */
+static void full(void)
+{
+	FILE *full = fopen("/dev/full", "w");
+	CHECK(full && fileno(full) == 3);
+	CHECK(fwrite("x", 1, 1, full) == 1);
+	errno = 0;
+	CHECK(fflush_unlocked(full) == EOF && errno == ENOSPC);
+	CHECK(fwrite("y", 1, 1, full) == 1);
+	errno = 0;
+	CHECK(_IO_fflush(full) == EOF && errno == ENOSPC);
+	__fpurge(full);
+	CHECK(fclose(full) == 0);
+}
+
 static const struct scenario scenarios[] = {
 	{ "descriptors", descriptors },
 	{ "mapped", mapped },
 	{ "streams", streams },
+	{ "full", full },
 };
 
 int main(int argc, char **argv)

@@ -1,6 +1,7 @@
 /*
- * The extended attributes domain's calls, with known results:
- *   xattr_calls DIR
+ * The extended attributes domain's calls, with known results, one scenario
+ * per run:
+ *   xattr_calls DIR SCENARIO
  * on a file in DIR, whose file system must keep user.* attributes.  Prints
  * its pid, then "unsupported" if it does not (after one failed setxattr).
  * Every result is checked here too (exit 1 on a mismatch).
@@ -15,22 +16,19 @@
 
 #include "check.h"
 
-int main(int argc, char **argv)
+static void attributes(void)
 {
 	char file[4200], link[4200], missing[4200], buf[64];
 
-	if (argc != 2)
-		return 2;
-	snprintf(file, sizeof(file), "%s/x.txt", argv[1]);
-	snprintf(link, sizeof(link), "%s/x.lnk", argv[1]);
-	snprintf(missing, sizeof(missing), "%s/none", argv[1]);
-	printf("%d\n", (int)getpid());
+	snprintf(file, sizeof(file), "%s", in_dir("x.txt"));
+	snprintf(link, sizeof(link), "%s", in_dir("x.lnk"));
+	snprintf(missing, sizeof(missing), "%s", in_dir("none"));
 
 	int fd = open(file, O_RDWR | O_CREAT | O_TRUNC, 0644);
 	CHECK(fd == 3);
 	if (setxattr(file, "user.color", "blue", 4, 0) == -1 && errno == ENOTSUP) {
 		printf("unsupported\n");
-		return 0;
+		return;
 	}
 	CHECK(setxattr(file, "user.color", "red", 3, XATTR_CREATE) == -1 && errno == EEXIST);
 	CHECK(lsetxattr(file, "user.size", "10", 2, 0) == 0);
@@ -67,5 +65,23 @@ int main(int argc, char **argv)
 	CHECK(fremovexattr(fd, "user.mode") == -1 && errno == ENODATA);
 	CHECK(flistxattr(fd, buf, sizeof(buf)) == 0);
 	CHECK(close(fd) == 0);
-	return 0;
+}
+
+/* A path that does not exist, whatever the file system keeps. */
+static void missing(void)
+{
+	char buf[64];
+
+	CHECK_FAILS(llistxattr(in_dir("none"), buf, sizeof(buf)), ENOENT);
+	CHECK_FAILS(lgetxattr(in_dir("none"), "user.color", buf, sizeof(buf)), ENOENT);
+}
+
+static const struct scenario scenarios[] = {
+	{ "attributes", attributes },
+	{ "missing", missing },
+};
+
+int main(int argc, char **argv)
+{
+	return run_scenario(argc, argv, SCENARIOS(scenarios), NULL);
 }
