@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <netdb.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
@@ -660,7 +661,7 @@ static void *serve(void *arg)
 
 /* ADDR:PORT, [ADDR]:PORT or PORT into host (NULL: loopback) and port. */
 static bool split_address(const char *address, char *host, size_t host_size,
-			  unsigned *port)
+			  unsigned *port, bool *bracketed)
 {
 	const char *colon = strrchr(address, ':');
 	const char *port_text = colon ? colon + 1 : address;
@@ -672,7 +673,8 @@ static bool split_address(const char *address, char *host, size_t host_size,
 		warnx("--metrics %s: port \"%s\" is %s", address, port_text, errstr);
 		return false;
 	}
-	if (h_len >= 2 && h[0] == '[' && h[h_len - 1] == ']') {
+	*bracketed = h_len >= 2 && h[0] == '[' && h[h_len - 1] == ']';
+	if (*bracketed) {
 		h++;
 		h_len -= 2;
 	} else if (memchr(h, ':', h_len)) {
@@ -695,43 +697,43 @@ static bool split_address(const char *address, char *host, size_t host_size,
 	return true;
 }
 
+/* A numeric address only, as for listen --bind: no name lookup, so no
+ * surprise about the interface the metrics are exposed on. */
 static int bind_listener(const char *address)
 {
-	char host[256], port_text[8];
-	struct addrinfo hints = {.ai_socktype = SOCK_STREAM,
-				 .ai_flags = AI_PASSIVE | AI_NUMERICSERV},
-			*list, *ai;
+	char host[256];
+	struct sockaddr_storage addr = {0};
+	struct sockaddr_in *in = (struct sockaddr_in *)&addr;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&addr;
+	socklen_t addr_len;
 	unsigned port;
-	int fd = -1, rc, saved = 0;
+	int fd, one = 1;
+	bool bracketed;
 
-	if (!split_address(address, host, sizeof(host), &port))
+	if (!split_address(address, host, sizeof(host), &port, &bracketed))
 		return -1;
-	snprintf(port_text, sizeof(port_text), "%u", port);
-	rc = getaddrinfo(host, port_text, &hints, &list);
-	if (rc != 0) {
-		warnx("--metrics %s: %s", address, gai_strerror(rc));
+	if (!bracketed && inet_pton(AF_INET, host, &in->sin_addr) == 1) {
+		in->sin_family = AF_INET;
+		in->sin_port = htons((uint16_t)port);
+		addr_len = sizeof(*in);
+	} else if (bracketed && inet_pton(AF_INET6, host, &in6->sin6_addr) == 1) {
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons((uint16_t)port);
+		addr_len = sizeof(*in6);
+	} else {
+		warnx("--metrics %s: '%s' is not a numeric IPv4 address or an IPv6 one in "
+		      "brackets",
+		      address, host);
 		return -1;
 	}
-	for (ai = list; ai; ai = ai->ai_next) {
-		int one = 1;
-
-		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
-			    ai->ai_protocol);
-		if (fd < 0) {
-			saved = errno;
-			continue;
-		}
-		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-		if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && listen(fd, SOMAXCONN) == 0)
-			break;
-		saved = errno;
-		close(fd);
-		fd = -1;
-	}
-	freeaddrinfo(list);
-	if (fd < 0) {
-		errno = saved;
+	fd = socket(addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		err(1, "metrics socket");
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&addr, addr_len) < 0 || listen(fd, SOMAXCONN) < 0) {
 		warn("--metrics %s", address);
+		close(fd);
+		return -1;
 	}
 	return fd;
 }

@@ -372,6 +372,7 @@ Test(http, malformed_addresses_are_refused_with_a_message)
 {
 	static const char *const bad[] = {
 	    "127.0.0.1:99999", "127.0.0.1:", "127.0.0.1:http", ":9100", "::1:9100", "",
+	    "localhost:9100",  "1.2.3:9100", "[127.0.0.1]:9100", "[::1:9100",
 	};
 
 	metrics_stop();
