@@ -74,7 +74,8 @@ static void collector_start(struct collector *c, const char *const *opts)
 	c->err_fd = err[0];
 	cr_assert(read_err_line(c, 0), "iomon listen did not start: %s", c->err);
 	const char *colon = strrchr(c->err, ':');
-	cr_assert(strstr(c->err, "iomon: listening on 127.0.0.1:") && colon, "%s", c->err);
+	/* 127.0.0.1 unless the test binds another address. */
+	cr_assert(strstr(c->err, "iomon: listening on ") && colon, "%s", c->err);
 	c->port = atoi(colon + 1);
 	cr_assert_gt(c->port, 0, "%s", c->err);
 }
@@ -505,4 +506,35 @@ Test(listen, bad_command_lines_exit_2_and_busy_ports_exit_1)
 		  r.err);
 	run_free(&r);
 	cr_assert_eq(collector_stop(&c, SIGTERM), 0);
+}
+
+Test(listen, listens_on_loopback_unless_told_otherwise)
+{
+	struct collector c;
+	const char *trace = scratch_file("trace.csv");
+
+	collector_start(&c, LIST("-o", trace));
+	cr_assert(strstr(c.err, "listening on 127.0.0.1:"), "%s", c.err);
+	cr_assert_eq(collector_stop(&c, SIGTERM), 0);
+
+	/* An explicit address, IPv6 here, is served. */
+	collector_start(&c, LIST("-o", trace, "--bind", "::1"));
+	cr_assert(strstr(c.err, "listening on [::1]:"), "%s", c.err);
+	struct sockaddr_in6 a = { .sin6_family = AF_INET6,
+				  .sin6_addr = IN6ADDR_LOOPBACK_INIT,
+				  .sin6_port = htons((uint16_t)c.port) };
+	int fd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	cr_assert(fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0, "connect: %s",
+		  strerror(errno));
+	const char rec[] = "v6,1,0.000001,77,12,3,0,5,9,/x,\n";
+	cr_assert_eq(write(fd, rec, sizeof(rec) - 1), (ssize_t)sizeof(rec) - 1);
+	close(fd);
+	wait_for_lines(trace, 1);
+	cr_assert_eq(collector_stop(&c, SIGTERM), 0, "%s", c.err);
+	struct run r;
+	memset(&r, 0, sizeof(r));
+	read_trace(&r, trace);
+	cr_assert_eq(r.nrecs, 1);
+	cr_assert_str_eq(r.recs[0].facility, "v6");
+	run_free(&r);
 }
