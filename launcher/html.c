@@ -311,7 +311,7 @@ static const char style[] =
     ".hists{display:flex;flex-wrap:wrap;gap:16px}"
     "h3{font-size:14px;margin:16px 0 6px}"
     ".hist{border:1px solid #eee;padding:6px}.hist h3{font-size:13px;margin:0 0 4px}"
-    "svg text{font-size:10px;fill:#555}"
+    "svg text{font-size:10px;fill:#555}svg.chart{max-width:100%;height:auto}"
     ".lane-label{font-size:11px;fill:#222}";
 
 /* ---- The timeline ---- */
@@ -326,10 +326,11 @@ static unsigned bin_of(uint64_t ns)
 	return b;
 }
 
-#define LANE_LABEL_W 260
-#define CHART_W 720
+#define LANE_LABEL_W 240
+#define CHART_W 640
 #define BAR_H 90
 #define LANE_H 16
+#define LABEL_MAX 34 /* bytes of a lane's label shown */
 
 struct lane {
 	const char *label; /* text; may hold any byte */
@@ -374,7 +375,7 @@ static void put_overall(FILE *out, const struct html *h, uint64_t n)
 			max_calls = c->calls;
 	}
 	fprintf(out,
-		"<svg id=\"timeline-overall\" width=\"%d\" height=\"%d\" "
+		"<svg id=\"timeline-overall\" class=\"chart\" width=\"%d\" height=\"%d\" "
 		"viewBox=\"0 0 %d %d\" role=\"img\">\n",
 		LANE_LABEL_W + CHART_W, BAR_H + 20, LANE_LABEL_W + CHART_W, BAR_H + 20);
 	fprintf(out,
@@ -428,20 +429,23 @@ static void put_lanes(FILE *out, const struct html *h, uint64_t n, const char *i
 			if (c && c->time_ns > max_time)
 				max_time = c->time_ns;
 		}
-	fprintf(out, "<svg id=\"%s\" width=\"%d\" height=\"%zu\" role=\"img\">\n", id,
-		LANE_LABEL_W + CHART_W, n_lanes * LANE_H + 2);
+	fprintf(out,
+		"<svg id=\"%s\" class=\"chart\" width=\"%d\" height=\"%zu\" viewBox=\"0 0 %d "
+		"%zu\" role=\"img\">\n",
+		id, LANE_LABEL_W + CHART_W, n_lanes * LANE_H + 2, LANE_LABEL_W + CHART_W,
+		n_lanes * LANE_H + 2);
 	for (size_t l = 0; l < n_lanes; l++) {
 		double y = (double)(l * LANE_H);
 		size_t shown = lanes[l].label_len;
 
-		/* The end of a path says most: keep its last 40 bytes. */
+		/* The end of a path says most: keep its last LABEL_MAX bytes. */
 		const char *label = lanes[l].label;
 		fprintf(out, "<g class=\"lane\"><text class=\"lane-label\" x=\"0\" y=\"%.0f\">",
 			y + 12);
-		if (shown > 40) {
+		if (shown > LABEL_MAX) {
 			fputs("…", out);
-			label += shown - 40;
-			shown = 40;
+			label += shown - LABEL_MAX;
+			shown = LABEL_MAX;
 		}
 		put_text(out, label, shown);
 		fputs("<title>", out);
