@@ -73,11 +73,12 @@ def parse_workload_output(text):
     return out
 
 
-def run(argv):
-    """Runs argv; returns its output and the CPU time it and its children used."""
+def run(argv, env=None):
+    """Runs argv, with env added to the environment; returns its output and the
+    CPU time it and its children used."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     proc = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                          text=True, env=clean_env())
+                          text=True, env=dict(clean_env(), **(env or {})))
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode != 0:
         raise RunError("%s exited with %d:\n%s%s" % (" ".join(argv), proc.returncode,
@@ -285,17 +286,29 @@ def short_function_name(text):
     return "%s (%s)" % (m.group(2), ", ".join(where))
 
 
-def callgrind_run(args, mode, n, workdir, traced):
+def callgrind_run(args, mode, n, workdir, traced, env=None):
     out = os.path.join(workdir, "callgrind.%s.%d.%s" % (mode, n, "iomon" if traced else "bare"))
-    argv = [args.valgrind, "--tool=callgrind", "--callgrind-out-file=" + out,
-            args.workload, mode, str(n), workdir]
+    # A file per thread (OUT-01 the workload's own, OUT-02 iomon's sender):
+    # what iomon costs the calling thread shows apart.
+    argv = [args.valgrind, "--tool=callgrind", "--separate-threads=yes",
+            "--callgrind-out-file=" + out, args.workload, mode, str(n), workdir]
     if traced:
         argv = [args.iomon, "-o", os.path.join(workdir, "trace.csv"), "--"] + argv
-    result = parse_workload_output(run(argv)[0])
+    result = parse_workload_output(run(argv, env)[0])
     if traced and result["wrapped_calls"] == 0:
         raise RunError("libiomon.so was not loaded under valgrind: " + " ".join(argv))
-    result["ir"] = callgrind_total(out)
-    result["functions"] = callgrind_functions(args, out) if args.callgrind_annotate else {}
+    files = sorted(f for f in (os.path.join(workdir, name) for name in os.listdir(workdir))
+                   if f.startswith(out + "-"))
+    if not files:
+        raise RunError("callgrind wrote no %s-NN file" % out)
+    result["ir"] = sum(callgrind_total(f) for f in files)
+    result["ir_caller"] = callgrind_total(files[0])
+    result["functions"] = {}
+    for f in files:
+        if args.callgrind_annotate:
+            for name, ir in callgrind_functions(args, f).items():
+                result["functions"][name] = result["functions"].get(name, 0) + ir
+        os.unlink(f)
     return result
 
 
@@ -312,9 +325,11 @@ def callgrind(args, workdir):
         d_calls = r[True, n2]["wrapped_calls"] - r[True, n1]["wrapped_calls"]
         d_io = r[False, n2]["loop_calls"] - r[False, n1]["loop_calls"]
         bare_slope = (r[False, n2]["ir"] - r[False, n1]["ir"]) / d_io
-        added = ((r[True, n2]["ir"] - r[True, n1]["ir"])
-                 - (r[False, n2]["ir"] - r[False, n1]["ir"])) / d_calls
-        rows.append((mode, "%d/%d" % (n1, n2), "%.0f" % bare_slope, "%.0f" % added))
+        def added(key):
+            return ((r[True, n2][key] - r[True, n1][key])
+                    - (r[False, n2][key] - r[False, n1][key])) / d_calls
+        rows.append((mode, "%d/%d" % (n1, n2), "%.0f" % bare_slope, "%.0f" % added("ir"),
+                     "%.0f" % added("ir_caller")))
         # Where the added instructions go: per function, the iomon run's
         # slope less the bare run's.
         def slope(t):
@@ -323,13 +338,14 @@ def callgrind(args, workdir):
         si, sb = slope(True), slope(False)
         where[mode] = sorted(((si.get(f, 0) - sb.get(f, 0)) / d_calls, f)
                              for f in set(si) | set(sb))[::-1]
-    print_table(("workload", "N1/N2", "Ir/call bare", "+Ir/wrapped call"), rows)
+    print_table(("workload", "N1/N2", "Ir/call bare", "+Ir/wrapped call", "calling thread"),
+                rows)
     print("  Ir/call bare: the workload's and the C library's instructions per I/O call;"
           " +Ir/wrapped call: what iomon adds,")
-    print("  its sender thread included.  Under valgrind clock_gettime() is a system call,"
-          " not the vDSO's")
-    print("  code: the 3 clock reads of a record cost more instructions outside valgrind"
-          " than counted here.")
+    print("  its sender thread included; calling thread: of those, what the workload's own"
+          " thread runs.")
+    print("  Under valgrind clock_gettime() is a system call, not the vDSO's code, and rdtsc"
+          " one instruction.")
     for mode, functions in where.items():
         if not functions:
             continue

@@ -127,16 +127,15 @@ char *iomon_put_own_record(char *dst, const struct iomon_record *rec)
 	return iomon_put_record(dst, iomon_config.facility, iomon_config.facility_len, rec);
 }
 
-static size_t str_bound(struct iomon_str s)
+/* The most bytes a string takes in a packed record. */
+static size_t packed_bound(struct iomon_str s)
 {
 	switch (s.kind) {
-	case IOMON_STR_ENCODED:
-		return s.len;
 	case IOMON_STR_FD:
 	case IOMON_STR_AT:
 		return IOMON_FIELD_MAX;
 	default:
-		return 2 * (size_t)s.len + 2;
+		return s.len;
 	}
 }
 
@@ -152,6 +151,50 @@ static char *put_str(char *dst, struct iomon_str s)
 	}
 }
 
+/* A string into a packed record: raw bytes are copied as they are, to be
+ * encoded by the sender; a path the fd table holds is copied encoded. */
+static char *pack_str(char *dst, struct iomon_str s, uint16_t *len, uint8_t *kind)
+{
+	char *end;
+
+	if (s.kind == IOMON_STR_RAW) {
+		if (s.len)
+			memcpy(dst, s.ptr, s.len);
+		end = dst + s.len;
+		*kind = IOMON_PACKED_RAW;
+	} else {
+		end = put_str(dst, s);
+		*kind = IOMON_PACKED_CSV;
+	}
+	*len = (uint16_t)(end - dst);
+	return end;
+}
+
+static char *put_packed_str(char *dst, const char *s, size_t len, uint8_t kind)
+{
+	if (kind == IOMON_PACKED_RAW)
+		return iomon_put_csv(dst, s, len);
+	if (len)
+		memcpy(dst, s, len);
+	return dst + len;
+}
+
+char *iomon_put_packed(char *dst, const struct iomon_packed *pk)
+{
+	const struct iomon_record rec = {
+		.ts = pk->ts, .dur_ns = pk->dur_ns, .domain = pk->domain, .op = pk->op,
+		.err = pk->err, .fd = pk->fd, .bytes = pk->bytes,
+	};
+	char *p = put_head(dst, &rec);
+
+	p = put_packed_str(p, pk->s, pk->s1_len, pk->s1_kind);
+	*p++ = ',';
+	p = put_packed_str(p, pk->s + pk->s1_len, pk->s2_len, pk->s2_kind);
+	*p++ = '\n';
+	return p;
+}
+
+/* The record goes into the thread's ring packed: the sender writes it. */
 static void emit(struct iomon_record *rec, uint64_t end)
 {
 	struct iomon_ring *r = iomon_ring_self();
@@ -160,18 +203,24 @@ static void emit(struct iomon_record *rec, uint64_t end)
 		return;
 	if (!in_fork_child)
 		iomon_sender_ensure();
-	size_t need = IOMON_HEAD_MAX + str_bound(rec->s1) + str_bound(rec->s2) + 2;
-	char *p = iomon_ring_reserve(r, need);
-	if (!p)
+	size_t need = sizeof(struct iomon_packed) + packed_bound(rec->s1) +
+		      packed_bound(rec->s2) + IOMON_PACKED_ALIGN;
+	struct iomon_packed *pk = (void *)iomon_ring_reserve(r, need);
+	if (!pk)
 		return;
-	rec->ts = iomon_unix_seconds(end);
-	rec->pid = my_pid;
-	p = put_head(p, rec);
-	p = put_str(p, rec->s1);
-	*p++ = ',';
-	p = put_str(p, rec->s2);
-	*p++ = '\n';
-	iomon_ring_commit(r, p);
+	pk->domain = rec->domain;
+	pk->op = rec->op;
+	pk->err = rec->err;
+	pk->fd = rec->fd;
+	pk->ts = iomon_unix_seconds(end);
+	pk->dur_ns = rec->dur_ns;
+	pk->bytes = rec->bytes;
+	char *p = pack_str(pk->s, rec->s1, &pk->s1_len, &pk->s1_kind);
+	p = pack_str(p, rec->s2, &pk->s2_len, &pk->s2_kind);
+	size_t size = (size_t)(p - (char *)pk);
+	size = (size + IOMON_PACKED_ALIGN - 1) & ~(size_t)(IOMON_PACKED_ALIGN - 1);
+	pk->size = (uint32_t)size;
+	iomon_ring_commit(r, (char *)pk + size);
 	/* Unbuffered, or after the library's destructor, when nothing else
 	 * will flush: send it now. */
 	if (IOMON_UNLIKELY(iomon_config.unbuffered ||

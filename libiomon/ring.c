@@ -10,6 +10,9 @@
 #define RECORDS_MASK ((UINT64_C(1) << (64 - IOMON_POS_BYTE_BITS)) - 1)
 #define MAP_SIZE (sizeof(struct iomon_ring) + IOMON_RING_SIZE + IOMON_RECORD_MAX)
 
+_Static_assert(IOMON_PACKED_MAX <= IOMON_RECORD_MAX, "a record fits in the overflow area");
+_Static_assert(IOMON_RING_SIZE % IOMON_PACKED_ALIGN == 0, "records never straddle the end");
+
 static struct iomon_ring *_Atomic ring_list;
 static IOMON_TLS struct iomon_ring *my_ring;
 static pthread_key_t exit_key;
@@ -99,22 +102,31 @@ struct iomon_ring *iomon_ring_first(void)
 	return atomic_load_explicit(&ring_list, memory_order_acquire);
 }
 
-uint64_t iomon_ring_pending(struct iomon_ring *r, struct iovec iov[2], int *iovcnt,
-			    uint64_t *head_out)
+uint64_t iomon_ring_tail(struct iomon_ring *r)
 {
-	uint64_t head = atomic_load_explicit(&r->head, memory_order_acquire);
-	uint64_t tail = atomic_load_explicit(&r->tail, memory_order_relaxed);
-	size_t n = used(head, tail);
-	size_t off = pos_bytes(tail) % IOMON_RING_SIZE;
-	size_t first = n < IOMON_RING_SIZE - off ? n : IOMON_RING_SIZE - off;
+	return atomic_load_explicit(&r->tail, memory_order_relaxed);
+}
 
-	*head_out = head;
-	*iovcnt = 0;
-	if (first)
-		iov[(*iovcnt)++] = (struct iovec){ r->data + off, first };
-	if (n > first)
-		iov[(*iovcnt)++] = (struct iovec){ r->data, n - first };
-	return (pos_records(head) - pos_records(tail)) & RECORDS_MASK;
+uint64_t iomon_ring_head(struct iomon_ring *r)
+{
+	return atomic_load_explicit(&r->head, memory_order_acquire);
+}
+
+const struct iomon_packed *iomon_ring_next(struct iomon_ring *r, uint64_t *pos, void *buf)
+{
+	size_t off = pos_bytes(*pos) % IOMON_RING_SIZE;
+	const struct iomon_packed *rec = (const void *)(r->data + off);
+	/* Records are aligned, so the size never straddles the end. */
+	uint32_t size = rec->size;
+
+	if (off + size > IOMON_RING_SIZE) {
+		size_t first = IOMON_RING_SIZE - off;
+		memcpy(buf, r->data + off, first);
+		memcpy((char *)buf + first, r->data, size - first);
+		rec = buf;
+	}
+	*pos = ((pos_records(*pos) + 1) << IOMON_POS_BYTE_BITS) | ((pos_bytes(*pos) + size) & BYTES_MASK);
+	return rec;
 }
 
 void iomon_ring_release(struct iomon_ring *r, uint64_t pos)

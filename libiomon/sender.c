@@ -250,6 +250,43 @@ static bool socket_checked_recently(void)
 	return false;
 }
 
+/* What the holder of send_lock writes the CSV lines of a batch into, and a
+ * record that wraps round its ring's end into, in one piece. */
+#define BATCH_BYTES (64 * 1024)
+static char batch[BATCH_BYTES + IOMON_RECORD_MAX];
+static union {
+	struct iomon_packed rec;
+	char bytes[IOMON_PACKED_MAX];
+} wrapped;
+
+/* Writes, ships (or, with no collector, discards and counts) and frees the
+ * records of r from *pos up to head, a batch at a time. */
+static void ship(struct iomon_ring *r, uint64_t pos, uint64_t head)
+{
+	while (pos != head) {
+		size_t len = 0;
+		uint64_t records = 0;
+		while (pos != head && len < BATCH_BYTES) {
+			const struct iomon_packed *rec = iomon_ring_next(r, &pos, &wrapped);
+			len = (size_t)(iomon_put_packed(batch + len, rec) - batch);
+			records++;
+		}
+		struct iovec iov = { batch, len };
+		size_t sent = 0;
+		if (atomic_load(&link_state) != LINK_UP || !send_all(&iov, 1, &sent)) {
+			if (atomic_load(&link_state) == LINK_UP)
+				link_lost();
+			/* What went whole is the collector's; the rest, the record
+			 * cut in two included, is lost. */
+			iov = (struct iovec){ batch, len };
+			dropped += records - records_in(&iov, 1, sent);
+		}
+		iomon_ring_release(r, pos);
+		if (atomic_load_explicit(&r->waiting, memory_order_acquire))
+			futex(&r->space, FUTEX_WAKE_PRIVATE, 1, NULL);
+	}
+}
+
 /* Ships (or, with no collector, discards and counts) every ring's records. */
 static void drain(void)
 {
@@ -260,29 +297,12 @@ static void drain(void)
 		connect_collector();
 
 	for (struct iomon_ring *r = iomon_ring_first(); r; r = iomon_ring_reap(r)) {
-		struct iovec iov[2];
-		int iovcnt;
-		uint64_t head;
-
 		dropped += atomic_exchange_explicit(&r->dropped, 0, memory_order_relaxed);
-		uint64_t records = iomon_ring_pending(r, iov, &iovcnt, &head);
-		if (!iovcnt)
-			continue;
+		uint64_t head = iomon_ring_head(r), tail = iomon_ring_tail(r);
 		/* Not connected yet: keep the records for the next attempt. */
-		if (atomic_load(&link_state) == LINK_DOWN)
+		if (head == tail || atomic_load(&link_state) == LINK_DOWN)
 			continue;
-		struct iovec batch[2] = { iov[0], iov[1] };
-		size_t sent = 0;
-		if (atomic_load(&link_state) != LINK_UP || !send_all(iov, iovcnt, &sent)) {
-			if (atomic_load(&link_state) == LINK_UP)
-				link_lost();
-			/* What went whole is the collector's; the rest, the record
-			 * cut in two included, is lost. */
-			dropped += records - records_in(batch, iovcnt, sent);
-		}
-		iomon_ring_release(r, head);
-		if (atomic_load_explicit(&r->waiting, memory_order_acquire))
-			futex(&r->space, FUTEX_WAKE_PRIVATE, 1, NULL);
+		ship(r, tail, head);
 	}
 	if (dropped && atomic_load(&link_state) == LINK_UP)
 		report_dropped();
