@@ -23,6 +23,10 @@ each, and the medians are printed:
     records/CPU-s        records over the collector's CPU time: the rate of
                          one core given to the collector
 
+With --callgrind, also counts the collector's user-space instructions per
+record with valgrind's callgrind (one replay of the trace into /dev/null;
+the replayer runs outside valgrind), which does not depend on the load.
+
 The records check: the file output must hold every record replayed (plus
 the few the library made of the replayer's start), and iomon must reject
 none.  Exit status: 0, 1 if the check failed, 2 if something could not run.
@@ -131,6 +135,27 @@ def check_output(path, result):
     return problems
 
 
+def callgrind(args, trace, workdir):
+    """Instructions of the collector per record, and where they go."""
+    out = os.path.join(workdir, "callgrind.out")
+    proc = run([args.valgrind, "--tool=callgrind", "--callgrind-out-file=" + out,
+                args.iomon, "-o", "/dev/null", "--", args.replay, trace,
+                str(args.connections), "1"])
+    said = dict(line.split(" ", 1) for line in proc.stdout.splitlines())
+    records = int(said["records"])
+    with open(out) as f:
+        total = next(int(line.split()[1]) for line in f if line.startswith("totals:"))
+    print("callgrind: %d instructions in the collector for %d records: %.0f a record" % (
+        total, records, total / records))
+    annotate = run([args.callgrind_annotate, out]).stdout.splitlines()
+    rows = [line for line in annotate if "%)" in line and "PROGRAM TOTALS" not in line]
+    for line in rows[:args.top]:
+        # "N (P%)  path/file.c:function [binary]" -> "N (P%)  file.c:function"
+        count, _, where = line.strip().partition(")")
+        where = where.split(" [")[0].strip()
+        print("    %s)  %s" % (count, where.rsplit("/", 1)[-1]))
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--iomon", required=True, help="the built iomon launcher")
@@ -143,6 +168,12 @@ def main():
     p.add_argument("--connections", type=int, default=4,
                    help="connections the replayer sends on (%(default)s)")
     p.add_argument("--runs", type=int, default=5, help="runs per output (%(default)s)")
+    p.add_argument("--no-timing", action="store_true", help="skip the timed runs")
+    p.add_argument("--callgrind", action="store_true",
+                   help="count the collector's instructions per record with callgrind")
+    p.add_argument("--valgrind", default="valgrind")
+    p.add_argument("--callgrind-annotate", default="callgrind_annotate")
+    p.add_argument("--top", type=int, default=8, help="functions to show (%(default)s)")
     p.add_argument("--dir", help="where the trace and the file output go "
                    "(default: a new directory in /dev/shm, a tmpfs)")
     args = p.parse_args()
@@ -157,9 +188,11 @@ def main():
             print("trace: %d records, %d bytes (%.1f bytes a record), replayed %d times "
                   "on %d connections" % (n_lines, n_bytes, n_bytes / n_lines, repeat,
                                          args.connections))
+            if args.callgrind:
+                callgrind(args, trace, workdir)
             outputs = {"/dev/null": "/dev/null", "tmpfs file": os.path.join(workdir, "out.csv")}
             results = {name: [] for name in outputs}
-            for _ in range(args.runs):
+            for _ in range(0 if args.no_timing else args.runs):
                 for name, path in outputs.items():
                     r = replay_measured(args, trace, path, repeat)
                     if path != "/dev/null":
@@ -173,6 +206,8 @@ def main():
             print("replay: %s" % e, file=sys.stderr)
             return 2
 
+    if args.no_timing:
+        return 0
     print()
     print("%-11s %12s %14s %14s %15s" % ("output", "records", "records/s",
                                          "collector CPU", "records/CPU-s"))
