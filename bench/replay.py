@@ -28,8 +28,8 @@ record with valgrind's callgrind (one replay of the trace into /dev/null;
 the replayer runs outside valgrind), which does not depend on the load.
 
 The records check: the file output must hold every record replayed (plus
-the few the library made of the replayer's start), and iomon must reject
-none.  Exit status: 0, 1 if the check failed, 2 if something could not run.
+the START the library made of the replayer before it dropped the library),
+and iomon must reject none.  Exit status: 0, 1 if the check failed, 2 if something could not run.
 """
 
 import argparse
