@@ -74,6 +74,7 @@ static struct {
 	struct series_tree tree;
 	size_t n_series;
 	struct counts counts;
+	struct series *last; /* the last series found: records come in runs */
 	struct series series[METRICS_MAX_SERIES];
 } reg = {
     .lock = PTHREAD_MUTEX_INITIALIZER,
@@ -98,12 +99,15 @@ static uint64_t series_key(const struct iomon_parsed *rec)
 static struct series *find_series(const struct iomon_parsed *rec)
 {
 	struct series probe = {.key = series_key(rec)};
-	struct series *s = RB_FIND(series_tree, &reg.tree, &probe);
+	struct series *s = reg.last;
 	size_t len = rec->facility_len < IOMON_FACILITY_MAX ? rec->facility_len
 							   : IOMON_FACILITY_MAX;
 
-	if (s || reg.n_series == METRICS_MAX_SERIES)
+	if (s && s->key == probe.key)
 		return s;
+	s = RB_FIND(series_tree, &reg.tree, &probe);
+	if (s || reg.n_series == METRICS_MAX_SERIES)
+		return reg.last = s;
 	s = &reg.series[reg.n_series++];
 	memset(s, 0, sizeof(*s));
 	s->key = probe.key;
@@ -112,7 +116,7 @@ static struct series *find_series(const struct iomon_parsed *rec)
 	s->domain = rec->domain;
 	s->op = rec->op;
 	RB_INSERT(series_tree, &reg.tree, s);
-	return s;
+	return reg.last = s;
 }
 
 static void count_call(struct series *s, const struct iomon_parsed *rec)
@@ -163,6 +167,7 @@ void metrics_reset(void)
 	pthread_mutex_lock(&reg.lock);
 	RB_INIT(&reg.tree);
 	reg.n_series = 0;
+	reg.last = NULL;
 	memset(&reg.counts, 0, sizeof(reg.counts));
 	pthread_mutex_unlock(&reg.lock);
 }
