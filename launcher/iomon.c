@@ -508,6 +508,9 @@ int main(int argc, char **argv)
 		return listen_main(argc - 1, argv + 1);
 	parse_options(argc, argv, &o);
 	export_options(&o);
+	/* In the environment now. */
+	free(o.paths);
+	free(o.exclude);
 	if (o.port) {
 		/* Nothing to collect: the command can have this process. */
 		export_port(o.port);
