@@ -101,3 +101,61 @@ Test(jsonl, utf8_length_follows_rfc_3629)
 	cr_assert_eq(jsonl_utf8_length((const unsigned char *)"\xf0\x90\x80\x80", 4), 4);
 	cr_assert_eq(jsonl_utf8_length((const unsigned char *)"\xf5\x80\x80\x80", 4), 0);
 }
+
+/* Reads back a string jsonl_write_string wrote, byte for byte: \udcXX is
+ * the byte XX, \u00XX a control character.  Returns its length. */
+static size_t unescape(const char *json, char *out)
+{
+	size_t n = 0;
+
+	cr_assert_eq(*json++, '"');
+	while (*json != '"') {
+		cr_assert(*json, "unterminated");
+		if (*json != '\\') {
+			cr_assert((unsigned char)*json >= 0x20, "raw control character");
+			out[n++] = *json++;
+			continue;
+		}
+		json++;
+		switch (*json++) {
+		case 'n': out[n++] = '\n'; break;
+		case 'r': out[n++] = '\r'; break;
+		case 't': out[n++] = '\t'; break;
+		case '"': out[n++] = '"'; break;
+		case '\\': out[n++] = '\\'; break;
+		case 'u': {
+			unsigned code;
+			cr_assert_eq(sscanf(json, "%4x", &code), 1);
+			cr_assert(code < 0x80 || (code >= 0xdc80 && code <= 0xdcff), "\\u%04x", code);
+			out[n++] = (char)(code & 0xff);
+			json += 4;
+			break;
+		}
+		default:
+			cr_assert_fail("bad escape");
+		}
+	}
+	cr_assert_str_eq(json, "\"");
+	return n;
+}
+
+Test(jsonl, random_bytes_come_back_exactly)
+{
+	/* Bytes that matter most often: ASCII, quotes, controls, lead and
+	 * continuation bytes of every length, and the invalid ones. */
+	static const unsigned char pool[] = {
+		'a', '/', ' ', '"', '\\', '\n', 0x01, 0x7f, 0x80, 0xbf, 0xc2, 0xc0,
+		0xdf, 0xe0, 0xed, 0xef, 0xf0, 0xf4, 0xf5, 0xff, 0xa0, 0x9f, 0x90, 0x8f,
+	};
+	char in[64], out[64];
+
+	srand(6);
+	for (int round = 0; round < 20000; round++) {
+		size_t len = (size_t)rand() % sizeof(in);
+		for (size_t i = 0; i < len; i++)
+			in[i] = (char)pool[(size_t)rand() % sizeof(pool)];
+		size_t got = unescape(json_string(in, len), out);
+		cr_assert(got == len && memcmp(in, out, len) == 0, "round %d: %zu bytes back of %zu",
+			  round, got, len);
+	}
+}
