@@ -11,7 +11,7 @@
  * 4096 bytes.
  *
  * It prints, a "key value" line each: its pid; the loop's time in ns, wall
- * clock and CPU time; the I/O calls made in the loop; and how many of all
+ * clock, CPU time of the process and of its own thread; the I/O calls made in the loop; and how many of all
  * the calls it made (loop, set-up and clean-up) went to a wrapper, which is
  * the number of records iomon must deliver for this pid.  Whether a call
  * is wrapped is asked of the dynamic linker (dladdr), not assumed: the
@@ -74,24 +74,27 @@ static uint64_t clock_ns(clockid_t clock)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* The loop's wall-clock time, and the CPU time of all the process's
- * threads (the library's sender thread included) spent in it: on a
- * loaded machine the second does not count the time spent waiting for a
- * CPU. */
+/* The loop's wall-clock time, the CPU time of all the process's threads
+ * (the library's sender thread included) spent in it, and that of the
+ * thread making the calls: on a loaded machine CPU time does not count the
+ * time spent waiting for a CPU. */
 struct span {
-	uint64_t wall, cpu;
+	uint64_t wall, cpu, thread_cpu;
 };
 
 static struct span span_begin(void)
 {
-	return (struct span){ clock_ns(CLOCK_MONOTONIC), clock_ns(CLOCK_PROCESS_CPUTIME_ID) };
+	return (struct span){ clock_ns(CLOCK_MONOTONIC), clock_ns(CLOCK_PROCESS_CPUTIME_ID),
+			      clock_ns(CLOCK_THREAD_CPUTIME_ID) };
 }
 
 static struct span span_end(struct span begin)
 {
+	uint64_t thread_cpu = clock_ns(CLOCK_THREAD_CPUTIME_ID);
 	uint64_t cpu = clock_ns(CLOCK_PROCESS_CPUTIME_ID);
 
-	return (struct span){ clock_ns(CLOCK_MONOTONIC) - begin.wall, cpu - begin.cpu };
+	return (struct span){ clock_ns(CLOCK_MONOTONIC) - begin.wall, cpu - begin.cpu,
+			      thread_cpu - begin.thread_cpu };
 }
 
 static struct span small_files(uint64_t n, const char *dir)
@@ -215,6 +218,7 @@ int main(int argc, char **argv)
 	printf("iterations %" PRIu64 "\n", n);
 	printf("loop_ns %" PRIu64 "\n", elapsed.wall);
 	printf("loop_cpu_ns %" PRIu64 "\n", elapsed.cpu);
+	printf("loop_thread_cpu_ns %" PRIu64 "\n", elapsed.thread_cpu);
 	for (int i = 0; i < FN_COUNT; i++) {
 		const struct io_fn *f = &fns[i];
 		uint64_t in_loop = f->per_iteration * n;
