@@ -134,9 +134,21 @@ static size_t packed_bound(struct iomon_str s)
 	case IOMON_STR_FD:
 	case IOMON_STR_AT:
 		return IOMON_FIELD_MAX;
+	case IOMON_STR_OFLAGS:
+		return sizeof(int32_t);
 	default:
 		return s.len;
 	}
+}
+
+static char *put_oflags(char *dst, int32_t flags)
+{
+	char buf[IOMON_OFLAGS_MAX];
+	const char *text = iomon_oflags_str(flags, buf);
+	size_t len = strlen(text);
+
+	memcpy(dst, text, len);
+	return dst + len;
 }
 
 static char *put_str(char *dst, struct iomon_str s)
@@ -146,6 +158,8 @@ static char *put_str(char *dst, struct iomon_str s)
 		return iomon_fd_put(dst, s.fd);
 	case IOMON_STR_AT:
 		return iomon_put_at_path(dst, s.fd, s.ptr, s.len);
+	case IOMON_STR_OFLAGS:
+		return put_oflags(dst, s.fd);
 	default:
 		return iomon_put_str(dst, s);
 	}
@@ -162,6 +176,10 @@ static char *pack_str(char *dst, struct iomon_str s, uint16_t *len, uint8_t *kin
 			memcpy(dst, s.ptr, s.len);
 		end = dst + s.len;
 		*kind = IOMON_PACKED_RAW;
+	} else if (s.kind == IOMON_STR_OFLAGS) {
+		memcpy(dst, &s.fd, sizeof(s.fd));
+		end = dst + sizeof(s.fd);
+		*kind = IOMON_PACKED_OFLAGS;
 	} else {
 		end = put_str(dst, s);
 		*kind = IOMON_PACKED_CSV;
@@ -172,8 +190,14 @@ static char *pack_str(char *dst, struct iomon_str s, uint16_t *len, uint8_t *kin
 
 static char *put_packed_str(char *dst, const char *s, size_t len, uint8_t kind)
 {
+	int32_t flags;
+
 	if (kind == IOMON_PACKED_RAW)
 		return iomon_put_csv(dst, s, len);
+	if (kind == IOMON_PACKED_OFLAGS) {
+		memcpy(&flags, s, sizeof(flags));
+		return put_oflags(dst, flags);
+	}
 	if (len)
 		memcpy(dst, s, len);
 	return dst + len;

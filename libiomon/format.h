@@ -16,8 +16,11 @@
 /* A string as recorded: raw bytes that still need CSV quoting, bytes
  * already encoded as a CSV field, the path the fd table holds for a
  * descriptor, or a path relative to a directory descriptor's (fd), made
- * absolute.  The last two are written by the core, which owns the table. */
-enum iomon_str_kind { IOMON_STR_RAW, IOMON_STR_ENCODED, IOMON_STR_FD, IOMON_STR_AT };
+ * absolute, or the flags of open(2) (fd), written out when the record is
+ * sent.  The last three are written by the core, which owns the table. */
+enum iomon_str_kind {
+	IOMON_STR_RAW, IOMON_STR_ENCODED, IOMON_STR_FD, IOMON_STR_AT, IOMON_STR_OFLAGS
+};
 
 struct iomon_str {
 	const char *ptr;

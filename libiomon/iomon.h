@@ -165,6 +165,12 @@ static inline struct iomon_str iomon_str_fd(int fd)
 	return (struct iomon_str){ .kind = IOMON_STR_FD, .fd = fd };
 }
 
+/* The flags of open(2), kept as a number until the record is sent. */
+static inline struct iomon_str iomon_str_oflags(int flags)
+{
+	return (struct iomon_str){ .kind = IOMON_STR_OFLAGS, .fd = flags };
+}
+
 /* path as the absolute path it names, relative to dirfd (or AT_FDCWD). */
 static inline struct iomon_str iomon_str_at(int dirfd, const char *path)
 {

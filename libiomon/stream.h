@@ -34,9 +34,9 @@
  */
 #define IOMON_POS_BYTE_BITS 40
 
-/* How a packed string is written: as CSV (RAW, quoted if need be), or
- * copied (CSV: already encoded). */
-enum iomon_packed_kind { IOMON_PACKED_RAW, IOMON_PACKED_CSV };
+/* How a packed string is written: as CSV (RAW, quoted if need be), copied
+ * (CSV: already encoded), or as the flags of open(2) its 4 bytes hold. */
+enum iomon_packed_kind { IOMON_PACKED_RAW, IOMON_PACKED_CSV, IOMON_PACKED_OFLAGS };
 
 /* A record in a ring: this header, then s1's bytes, then s2's, padded to a
  * multiple of IOMON_PACKED_ALIGN bytes (size). */

@@ -212,7 +212,7 @@ static inline bool iomon_acts_on_dirfd(const char *path, int flags)
 #define IOMON_STR_ADDR(addr, len) iomon_str_c(iomon_sockaddr_str(addr, len, call.s1buf))
 #define IOMON_STR_ADDR_OUT(addr, lenp) \
 	iomon_str_c(failed || !(addr) || !(lenp) ? "" : iomon_sockaddr_str(addr, *(lenp), call.s1buf))
-#define IOMON_STR_OFLAGS(flags) iomon_str_c(iomon_oflags_str(flags, call.s2buf))
+#define IOMON_STR_OFLAGS(flags) iomon_str_oflags(flags)
 #define IOMON_STR_INT(n) iomon_str_c(iomon_int_str(n, call.s2buf))
 #define IOMON_STR_OCTAL(mode) iomon_str_c(iomon_octal_str((uint64_t)(mode), call.s2buf))
 /* A number the call gives back, only when it succeeded. */
