@@ -13,35 +13,33 @@
 
 /* ---- The timeline's data ---- */
 
-enum row_kind { ROW_ALL, ROW_PROCESS, ROW_FILE };
-
-/* What one row (everything, a pid, a file) did in one time bucket. */
+/* What one row (everything, a process, a file) did in one time bucket. */
 struct cell {
-	RB_ENTRY(cell) entry;
-	uint8_t kind; /* enum row_kind */
-	uint64_t row; /* pid, or the file's id */
 	uint64_t idx; /* ts / width */
 	uint64_t calls, bytes, time_ns;
 };
 
-static int cell_cmp(const struct cell *a, const struct cell *b)
-{
-	if (a->kind != b->kind)
-		return a->kind < b->kind ? -1 : 1;
-	if (a->row != b->row)
-		return a->row < b->row ? -1 : 1;
-	return a->idx < b->idx ? -1 : a->idx > b->idx;
-}
-
-/* Files get a number each, so that a cell holds no path. */
-struct path_id {
-	RB_ENTRY(path_id) entry;
-	uint64_t id;
-	size_t len;
-	char *path;
+/* A row's cells, by idx: records come mostly in time order, so a record
+ * is nearly always added to the last cell or appended after it. */
+struct row {
+	struct cell *cells;
+	size_t n, cap;
 };
 
-static int path_cmp(const struct path_id *a, const struct path_id *b)
+struct file_row {
+	RB_ENTRY(file_row) entry;
+	size_t len;
+	char *path;
+	struct row row;
+};
+
+struct process_row {
+	RB_ENTRY(process_row) entry;
+	int pid;
+	struct row row;
+};
+
+static int file_cmp(const struct file_row *a, const struct file_row *b)
 {
 	int c = memcmp(a->path, b->path, a->len < b->len ? a->len : b->len);
 
@@ -50,21 +48,28 @@ static int path_cmp(const struct path_id *a, const struct path_id *b)
 	return a->len < b->len ? -1 : a->len > b->len;
 }
 
-RB_HEAD(cells, cell);
-RB_PROTOTYPE(cells, cell, entry, cell_cmp)
-RB_GENERATE(cells, cell, entry, cell_cmp)
-RB_HEAD(path_ids, path_id);
-RB_PROTOTYPE(path_ids, path_id, entry, path_cmp)
-RB_GENERATE(path_ids, path_id, entry, path_cmp)
+static int process_cmp(const struct process_row *a, const struct process_row *b)
+{
+	return a->pid < b->pid ? -1 : a->pid > b->pid;
+}
+
+RB_HEAD(file_rows, file_row);
+RB_PROTOTYPE(file_rows, file_row, entry, file_cmp)
+RB_GENERATE(file_rows, file_row, entry, file_cmp)
+RB_HEAD(process_rows, process_row);
+RB_PROTOTYPE(process_rows, process_row, entry, process_cmp)
+RB_GENERATE(process_rows, process_row, entry, process_cmp)
 
 struct html {
-	struct cells cells;
-	struct path_ids paths;
-	uint64_t n_paths;
-	uint64_t width;	      /* seconds per bucket */
-	uint64_t lo, hi;      /* first and last bucket index seen */
-	bool empty;	      /* no call yet */
-	struct cell *last[3]; /* the last cell of each kind: records come in runs */
+	struct row all;
+	struct file_rows files;
+	struct process_rows processes;
+	/* The last rows used: a process's records, or a file's, come in runs. */
+	struct file_row *last_file;
+	struct process_row *last_process;
+	uint64_t width;	 /* seconds per bucket */
+	uint64_t lo, hi; /* first and last bucket index seen */
+	bool empty;	 /* no call yet */
 };
 
 static void *xcalloc(size_t n, size_t size)
@@ -80,88 +85,135 @@ struct html *html_new(void)
 {
 	struct html *h = xcalloc(1, sizeof(*h));
 
-	RB_INIT(&h->cells);
-	RB_INIT(&h->paths);
+	RB_INIT(&h->files);
+	RB_INIT(&h->processes);
 	h->width = 1;
 	h->empty = true;
 	return h;
 }
 
-/* Whether a record names a file in s1: the summary's rule (summary.h). */
-static bool names_file(const struct iomon_parsed *rec)
+/* The first cell of row at or after idx. */
+static size_t lower_bound(const struct row *row, uint64_t idx)
 {
-	return rec->domain != IOMON_DOMAIN_START_STOP && rec->domain != IOMON_DOMAIN_PROCESSES &&
-	       rec->s1_len > 0;
-}
+	size_t lo = 0, hi = row->n;
 
-static uint64_t path_id(struct html *h, const char *path, size_t len)
-{
-	struct path_id probe = {.path = (char *)path, .len = len};
-	struct path_id *p = RB_FIND(path_ids, &h->paths, &probe);
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
 
-	if (p)
-		return p->id;
-	p = xcalloc(1, sizeof(*p));
-	p->path = malloc(len + 1);
-	if (!p->path)
-		err(1, "html report");
-	memcpy(p->path, path, len);
-	p->path[len] = '\0';
-	p->len = len;
-	p->id = h->n_paths++;
-	RB_INSERT(path_ids, &h->paths, p);
-	return p->id;
-}
-
-static struct cell *cell_at(struct html *h, enum row_kind kind, uint64_t row, uint64_t idx)
-{
-	struct cell probe = {.kind = (uint8_t)kind, .row = row, .idx = idx};
-	struct cell *c = h->last[kind];
-
-	if (c && c->row == row && c->idx == idx)
-		return c;
-	c = RB_FIND(cells, &h->cells, &probe);
-	if (!c) {
-		c = xcalloc(1, sizeof(*c));
-		*c = probe;
-		RB_INSERT(cells, &h->cells, c);
+		if (row->cells[mid].idx < idx)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
-	h->last[kind] = c;
-	return c;
+	return lo;
 }
 
-/* Buckets twice as wide: each pair of cells of a row merges into one. */
-static void widen(struct html *h)
+static void row_add(struct row *row, uint64_t idx, const struct iomon_parsed *rec)
 {
-	struct cells old = h->cells;
-	struct cell *c, *next;
+	size_t pos = row->n;
+	struct cell *c;
 
-	RB_INIT(&h->cells);
-	memset(h->last, 0, sizeof(h->last));
-	h->width *= 2;
-	h->lo /= 2;
-	h->hi /= 2;
-	for (c = RB_MIN(cells, &old); c; c = next) {
-		next = RB_NEXT(cells, &old, c);
-		RB_REMOVE(cells, &old, c);
-		c->idx /= 2;
-		struct cell *into = RB_FIND(cells, &h->cells, c);
-		if (into) {
-			into->calls += c->calls;
-			into->bytes += c->bytes;
-			into->time_ns += c->time_ns;
-			free(c);
-		} else {
-			RB_INSERT(cells, &h->cells, c);
+	if (pos > 0 && row->cells[pos - 1].idx >= idx)
+		pos = row->cells[pos - 1].idx == idx ? pos - 1 : lower_bound(row, idx);
+	if (pos == row->n || row->cells[pos].idx != idx) {
+		if (row->n == row->cap) {
+			size_t cap = row->cap ? 2 * row->cap : 4;
+			struct cell *cells = reallocarray(row->cells, cap, sizeof(*cells));
+
+			if (!cells)
+				err(1, "html report");
+			row->cells = cells;
+			row->cap = cap;
 		}
+		memmove(&row->cells[pos + 1], &row->cells[pos],
+			(row->n - pos) * sizeof(*row->cells));
+		row->cells[pos] = (struct cell){.idx = idx};
+		row->n++;
 	}
-}
-
-static void count(struct cell *c, const struct iomon_parsed *rec)
-{
+	c = &row->cells[pos];
 	c->calls++;
 	c->bytes += rec->bytes;
 	c->time_ns += rec->duration_ns;
+}
+
+/* Buckets twice as wide: each pair of cells merges into one. */
+static void row_widen(struct row *row)
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < row->n; i++) {
+		struct cell c = row->cells[i];
+
+		c.idx /= 2;
+		if (kept > 0 && row->cells[kept - 1].idx == c.idx) {
+			row->cells[kept - 1].calls += c.calls;
+			row->cells[kept - 1].bytes += c.bytes;
+			row->cells[kept - 1].time_ns += c.time_ns;
+		} else {
+			row->cells[kept++] = c;
+		}
+	}
+	row->n = kept;
+}
+
+static void widen(struct html *h)
+{
+	struct file_row *f;
+	struct process_row *p;
+
+	h->width *= 2;
+	h->lo /= 2;
+	h->hi /= 2;
+	row_widen(&h->all);
+	RB_FOREACH(f, file_rows, &h->files)
+		row_widen(&f->row);
+	RB_FOREACH(p, process_rows, &h->processes)
+		row_widen(&p->row);
+}
+
+/* Whether a record names a file in s1: the summary's rule (summary.h). */
+static bool names_file(const struct iomon_parsed *rec)
+{
+	return rec->domain != IOMON_DOMAIN_PROCESSES && rec->s1_len > 0;
+}
+
+static struct row *file_row(struct html *h, const char *path, size_t len)
+{
+	struct file_row probe = {.path = (char *)path, .len = len};
+	struct file_row *f = h->last_file;
+
+	if (f && file_cmp(f, &probe) == 0)
+		return &f->row;
+	f = RB_FIND(file_rows, &h->files, &probe);
+	if (!f) {
+		f = xcalloc(1, sizeof(*f));
+		f->path = malloc(len + 1);
+		if (!f->path)
+			err(1, "html report");
+		memcpy(f->path, path, len);
+		f->path[len] = '\0';
+		f->len = len;
+		RB_INSERT(file_rows, &h->files, f);
+	}
+	h->last_file = f;
+	return &f->row;
+}
+
+static struct row *process_row(struct html *h, int pid)
+{
+	struct process_row probe = {.pid = pid};
+	struct process_row *p = h->last_process;
+
+	if (p && p->pid == pid)
+		return &p->row;
+	p = RB_FIND(process_rows, &h->processes, &probe);
+	if (!p) {
+		p = xcalloc(1, sizeof(*p));
+		p->pid = pid;
+		RB_INSERT(process_rows, &h->processes, p);
+	}
+	h->last_process = p;
+	return &p->row;
 }
 
 void html_add(struct html *h, const struct iomon_parsed *rec)
@@ -184,30 +236,33 @@ void html_add(struct html *h, const struct iomon_parsed *rec)
 		widen(h);
 		idx = rec->ts / h->width;
 	}
-	count(cell_at(h, ROW_ALL, 0, idx), rec);
-	count(cell_at(h, ROW_PROCESS, (uint64_t)rec->pid, idx), rec);
+	row_add(&h->all, idx, rec);
+	row_add(process_row(h, rec->pid), idx, rec);
 	if (names_file(rec))
-		count(cell_at(h, ROW_FILE, path_id(h, rec->s1, rec->s1_len), idx), rec);
+		row_add(file_row(h, rec->s1, rec->s1_len), idx, rec);
 }
 
 void html_free(struct html *h)
 {
-	struct cell *c, *next_c;
-	struct path_id *p, *next_p;
+	struct file_row *f, *next_f;
+	struct process_row *p, *next_p;
 
 	if (!h)
 		return;
-	for (c = RB_MIN(cells, &h->cells); c; c = next_c) {
-		next_c = RB_NEXT(cells, &h->cells, c);
-		RB_REMOVE(cells, &h->cells, c);
-		free(c);
+	for (f = RB_MIN(file_rows, &h->files); f; f = next_f) {
+		next_f = RB_NEXT(file_rows, &h->files, f);
+		RB_REMOVE(file_rows, &h->files, f);
+		free(f->row.cells);
+		free(f->path);
+		free(f);
 	}
-	for (p = RB_MIN(path_ids, &h->paths); p; p = next_p) {
-		next_p = RB_NEXT(path_ids, &h->paths, p);
-		RB_REMOVE(path_ids, &h->paths, p);
-		free(p->path);
+	for (p = RB_MIN(process_rows, &h->processes); p; p = next_p) {
+		next_p = RB_NEXT(process_rows, &h->processes, p);
+		RB_REMOVE(process_rows, &h->processes, p);
+		free(p->row.cells);
 		free(p);
 	}
+	free(h->all.cells);
 	free(h);
 }
 
@@ -335,16 +390,15 @@ static unsigned bin_of(uint64_t ns)
 struct lane {
 	const char *label; /* text; may hold any byte */
 	size_t label_len;
-	enum row_kind kind;
-	uint64_t row;
+	const struct row *row;
 };
 
-static struct cell *find_cell(const struct html *h, enum row_kind kind, uint64_t row,
-			      uint64_t idx)
+/* The cell of bucket idx, or NULL when the row did nothing then. */
+static const struct cell *find_cell(const struct row *row, uint64_t idx)
 {
-	struct cell probe = {.kind = (uint8_t)kind, .row = row, .idx = idx};
+	size_t pos = lower_bound(row, idx);
 
-	return RB_FIND(cells, (struct cells *)&h->cells, &probe);
+	return pos < row->n && row->cells[pos].idx == idx ? &row->cells[pos] : NULL;
 }
 
 static void put_bucket_title(FILE *out, const struct html *h, uint64_t idx, const struct cell *c)
@@ -367,7 +421,7 @@ static void put_overall(FILE *out, const struct html *h, uint64_t n)
 	double w = (double)CHART_W / (double)n;
 
 	for (uint64_t i = 0; i < n; i++) {
-		const struct cell *c = find_cell(h, ROW_ALL, 0, h->lo + i);
+		const struct cell *c = find_cell(&h->all, h->lo + i);
 
 		if (c && c->bytes > max_bytes)
 			max_bytes = c->bytes;
@@ -385,7 +439,7 @@ static void put_overall(FILE *out, const struct html *h, uint64_t n)
 	put_bytes(out, max_bytes);
 	fprintf(out, ", %" PRIu64 " calls</text>\n", max_calls);
 	for (uint64_t i = 0; i < n; i++) {
-		const struct cell *c = find_cell(h, ROW_ALL, 0, h->lo + i);
+		const struct cell *c = find_cell(&h->all, h->lo + i);
 		double bh = c ? (double)BAR_H * (double)c->bytes / (double)max_bytes : 0;
 
 		fprintf(out,
@@ -398,7 +452,7 @@ static void put_overall(FILE *out, const struct html *h, uint64_t n)
 	}
 	fputs("<polyline fill=\"none\" stroke=\"#c0392b\" stroke-width=\"1.5\" points=\"", out);
 	for (uint64_t i = 0; i < n; i++) {
-		const struct cell *c = find_cell(h, ROW_ALL, 0, h->lo + i);
+		const struct cell *c = find_cell(&h->all, h->lo + i);
 		double ch = c ? (double)BAR_H * (double)c->calls / (double)max_calls : 0;
 
 		fprintf(out, "%.1f,%.1f ", LANE_LABEL_W + w * ((double)i + 0.5), BAR_H - ch);
@@ -423,8 +477,7 @@ static void put_lanes(FILE *out, const struct html *h, uint64_t n, const char *i
 
 	for (size_t l = 0; l < n_lanes; l++)
 		for (uint64_t i = 0; i < n; i++) {
-			const struct cell *c =
-			    find_cell(h, lanes[l].kind, lanes[l].row, h->lo + i);
+			const struct cell *c = find_cell(lanes[l].row, h->lo + i);
 
 			if (c && c->time_ns > max_time)
 				max_time = c->time_ns;
@@ -455,8 +508,7 @@ static void put_lanes(FILE *out, const struct html *h, uint64_t n, const char *i
 			"<rect x=\"%d\" y=\"%.0f\" width=\"%d\" height=\"%d\" fill=\"#f6f6f6\"/>",
 			LANE_LABEL_W, y + 1, CHART_W, LANE_H - 2);
 		for (uint64_t i = 0; i < n; i++) {
-			const struct cell *c =
-			    find_cell(h, lanes[l].kind, lanes[l].row, h->lo + i);
+			const struct cell *c = find_cell(lanes[l].row, h->lo + i);
 			double shade;
 
 			if (!c)
@@ -480,7 +532,7 @@ static void put_timeline(FILE *out, const struct html *h, const struct summary *
 	const struct summary_file *files[HTML_TOP_ROWS];
 	struct lane lanes[HTML_TOP_ROWS];
 	char labels[HTML_TOP_ROWS][64];
-	size_t n_procs, n_files;
+	size_t n_procs, n_files, kept = 0;
 	uint64_t n;
 
 	fputs("<section id=\"timeline\"><h2>Timeline</h2>\n", out);
@@ -495,28 +547,36 @@ static void put_timeline(FILE *out, const struct html *h, const struct summary *
 		n, n == 1 ? "" : "s", h->width);
 	put_overall(out, h, n);
 
+	/* The summary ranks processes and files; this module has their rows. */
 	n_procs = summary_sorted_processes(s, SUMMARY_BY_TIME, procs, HTML_TOP_ROWS);
 	for (size_t i = 0; i < n_procs; i++) {
-		int len = snprintf(labels[i], sizeof(labels[i]), "%d %s", procs[i]->pid,
+		struct process_row probe = {.pid = procs[i]->pid};
+		const struct process_row *p =
+		    RB_FIND(process_rows, (struct process_rows *)&h->processes, &probe);
+		int len = snprintf(labels[kept], sizeof(labels[kept]), "%d %s", procs[i]->pid,
 				   procs[i]->command ? procs[i]->command : "");
-		lanes[i] = (struct lane){labels[i],
-					 len < 0 ? 0
-					 : (size_t)len < sizeof(labels[i]) ? (size_t)len
-									   : sizeof(labels[i]) - 1,
-					 ROW_PROCESS, (uint64_t)procs[i]->pid};
+
+		if (len < 0)
+			len = 0;
+		if ((size_t)len >= sizeof(labels[kept]))
+			len = sizeof(labels[kept]) - 1;
+		if (p) {
+			lanes[kept] = (struct lane){labels[kept], (size_t)len, &p->row};
+			kept++;
+		}
 	}
-	fprintf(out, "<h3>Per process (pid, command), the %zu busiest by time</h3>\n", n_procs);
-	put_lanes(out, h, n, "timeline-processes", lanes, n_procs);
+	fprintf(out, "<h3>Per process (pid, command), the %zu busiest by time</h3>\n", kept);
+	put_lanes(out, h, n, "timeline-processes", lanes, kept);
 
 	n_files = summary_sorted_files(s, SUMMARY_BY_TIME, files, HTML_TOP_ROWS);
-	size_t kept = 0;
+	kept = 0;
 	for (size_t i = 0; i < n_files; i++) {
-		struct path_id probe = {.path = (char *)files[i]->path, .len = files[i]->path_len};
-		const struct path_id *p = RB_FIND(path_ids, (struct path_ids *)&h->paths, &probe);
+		struct file_row probe = {.path = (char *)files[i]->path, .len = files[i]->path_len};
+		const struct file_row *f =
+		    RB_FIND(file_rows, (struct file_rows *)&h->files, &probe);
 
-		if (p)
-			lanes[kept++] = (struct lane){files[i]->path, files[i]->path_len, ROW_FILE,
-						      p->id};
+		if (f)
+			lanes[kept++] = (struct lane){files[i]->path, files[i]->path_len, &f->row};
 	}
 	fprintf(out, "<h3>Per file, the %zu busiest by time</h3>\n", kept);
 	put_lanes(out, h, n, "timeline-files", lanes, kept);
