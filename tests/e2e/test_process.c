@@ -129,3 +129,40 @@ Test(process, every_call, .fini = scratch_cleanup)
 	expect_start_stop(&r, printed(&r, "spawnp"), self, "/bin/true", "0");
 	run_free(&r);
 }
+
+Test(process, refused, .fini = scratch_cleanup)
+{
+	struct run r, main_recs, child;
+	char cmdline[4400], s[64];
+
+	snprintf(cmdline, sizeof(cmdline), "%s %s refused", prog_path("process_calls"),
+		 scratch_dir());
+	run_traced(&r, NONE, LIST(prog_path("process_calls"), scratch_dir(), "refused"), NONE);
+	cr_assert_eq(r.status, 0, "status %d: %s", r.status, r.err);
+	int self = printed_pid(&r);
+
+	of_pid(&r, self, &main_recs);
+	expect_rec(&main_recs, 0, D(START_STOP), O(START), 0, -1, 0, cmdline, NULL);
+	expect_rec(&main_recs, 1, D(PROCESSES), O(FORK), 0, -1, 0, "", NULL);
+	int pid = atoi(main_recs.recs[1].s2);
+	/* SIGCHLD ignored: the shell was reaped before system() could wait. */
+	expect_rec(&main_recs, 2, D(PROCESSES), O(SPAWN), ECHILD, -1, 0, "exit 0", "");
+	expect_rec(&main_recs, 3, D(START_STOP), O(STOP), 0, -1, 0, "", "0");
+	cr_assert_eq(main_recs.nrecs, 4, "%zu records of the main process", main_recs.nrecs);
+	run_free(&main_recs);
+
+	/* The child, with no process left to it: every way to make one fails. */
+	of_pid(&r, pid, &child);
+	snprintf(s, sizeof(s), "%d", self);
+	expect_rec(&child, 0, D(START_STOP), O(START), 0, -1, 0, cmdline, s);
+	expect_rec(&child, 1, D(PROCESSES), O(FORK), EAGAIN, -1, 0, "", "");
+	expect_rec(&child, 2, D(PROCESSES), O(FORK), EAGAIN, -1, 0, "", "");	/* vfork */
+	expect_rec(&child, 3, D(PROCESSES), O(SPAWN), EAGAIN, -1, 0, "/bin/true", "");
+	expect_rec(&child, 4, D(PROCESSES), O(SPAWN), EAGAIN, -1, 0, "true", "");
+	expect_rec(&child, 5, D(PROCESSES), O(EXEC), ENOENT, -1, 0, "/nonexistent/iomon", "");
+	expect_rec(&child, 6, D(PROCESSES), O(EXIT), 0, -1, 0, "", "4");	/* _Exit */
+	expect_rec(&child, 7, D(START_STOP), O(STOP), 0, -1, 0, "", "4");
+	cr_assert_eq(child.nrecs, 8, "%zu records of the child", child.nrecs);
+	run_free(&child);
+	run_free(&r);
+}
