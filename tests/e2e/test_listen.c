@@ -548,3 +548,40 @@ Test(listen, listens_on_loopback_unless_told_otherwise)
 	cr_assert_str_eq(r.recs[0].facility, "v6");
 	run_free(&r);
 }
+
+Test(listen, serves_twenty_programs_at_once)
+{
+	struct collector c;
+	const char *trace = scratch_file("trace.csv");
+	char script[9000];
+	struct run r;
+
+	collector_start(&c, LIST("-o", trace));
+	snprintf(script, sizeof(script),
+		 "i=0; while [ $i -lt 20 ]; do i=$((i+1)); mkdir -p '%s'/$i; "
+		 "'%s' -p %d -- '%s' '%s'/$i basic >/dev/null || echo failed & done; wait",
+		 scratch_dir(), launcher_path(), c.port, prog_path("fileops"), scratch_dir());
+	run_command(&r, LIST("/bin/sh", "-c", script), NONE);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_str_eq(r.out, "", "a program failed");
+	run_free(&r);
+	wait_for_lines(trace, 20 * 11);
+	cr_assert_eq(collector_stop(&c, SIGTERM), 0, "%s", c.err);
+
+	memset(&r, 0, sizeof(r));
+	read_trace(&r, trace);
+	cr_assert_eq(r.bad_lines, 0);
+	cr_assert_eq(r.nrecs, 20 * 11, "%zu records", r.nrecs);
+	/* Each program's records are all there: 20 STARTs, and 11 records
+	 * for each of their pids. */
+	size_t starts = 0;
+	for (size_t i = 0; i < r.nrecs; i++) {
+		if (r.recs[i].op != O(START))
+			continue;
+		starts++;
+		cr_assert_eq(count_pid(&r, r.recs[i].pid), 11, "pid %d: %zu records",
+			     r.recs[i].pid, count_pid(&r, r.recs[i].pid));
+	}
+	cr_assert_eq(starts, 20);
+	run_free(&r);
+}
