@@ -364,6 +364,7 @@ static struct {
 	int wake[2]; /* metrics_stop() writes to wake[1] */
 	pthread_t thread;
 	bool running;
+	int64_t accept_paused_until; /* ms: accept failed for want of resources */
 	struct client clients[MAX_CLIENTS];
 } server = {.listener = -1, .wake = {-1, -1}};
 
@@ -582,6 +583,10 @@ static void drain(struct client *cl)
 		close_client(cl);
 }
 
+/* Out of descriptors or memory, accept is retried after this long, rather
+ * than polling a listener that stays readable and spinning. */
+#define ACCEPT_RETRY_MS 100
+
 static void accept_clients(void)
 {
 	for (;;) {
@@ -591,7 +596,9 @@ static void accept_clients(void)
 		if (fd < 0) {
 			if (errno == EINTR || errno == ECONNABORTED)
 				continue;
-			return; /* EAGAIN, or out of descriptors: retried next round */
+			if (errno != EAGAIN)
+				server.accept_paused_until = now_ms() + ACCEPT_RETRY_MS;
+			return;
 		}
 		for (size_t i = 0; i < MAX_CLIENTS && !cl; i++)
 			if (server.clients[i].fd < 0)
@@ -615,9 +622,12 @@ static void *serve(void *arg)
 	for (;;) {
 		int64_t now = now_ms(), timeout = -1;
 		size_t slot[MAX_CLIENTS], n = 2;
+		bool paused = server.accept_paused_until > now;
 
 		fds[0] = (struct pollfd){.fd = server.wake[0], .events = POLLIN};
-		fds[1] = (struct pollfd){.fd = server.listener, .events = POLLIN};
+		fds[1] = (struct pollfd){.fd = paused ? -1 : server.listener, .events = POLLIN};
+		if (paused)
+			timeout = server.accept_paused_until - now;
 		for (size_t i = 0; i < MAX_CLIENTS; i++) {
 			struct client *cl = &server.clients[i];
 
@@ -633,9 +643,6 @@ static void *serve(void *arg)
 			fds[n++] = (struct pollfd){
 			    .fd = cl->fd, .events = cl->answer && !cl->draining ? POLLOUT : POLLIN};
 		}
-		/* Out of descriptors, accept is retried a little later. */
-		if (timeout < 0 || timeout > 1000)
-			timeout = 1000;
 		if (poll(fds, n, (int)timeout) < 0) {
 			if (errno == EINTR)
 				continue;
