@@ -20,7 +20,9 @@
  * errno after the call.  Calls that do not return (exit) are logged before.
  * Without it, calls pass straight through.  The log is written with raw
  * system calls on a descriptor of its own (700 or above), so it makes no
- * record and changes no descriptor number the program sees.
+ * record and changes no descriptor number the program sees.  It is meant
+ * for single-threaded programs: threads' lines would interleave as they
+ * were scheduled.
  */
 #include <dirent.h>
 #include <errno.h>
