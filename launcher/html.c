@@ -443,10 +443,10 @@ static void put_overall(FILE *out, const struct html *h, uint64_t n)
 		double bh = c ? (double)BAR_H * (double)c->bytes / (double)max_bytes : 0;
 
 		fprintf(out,
-			"<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
-			"fill=\"#3a7bd5\">",
+			"<rect class=\"bin\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
+			"height=\"%.1f\" fill=\"#3a7bd5\" data-calls=\"%" PRIu64 "\">",
 			LANE_LABEL_W + w * (double)i, BAR_H - bh, w > 2 ? w - 1 : w,
-			bh > 0 ? bh : 0.0);
+			bh > 0 ? bh : 0.0, c ? c->calls : 0);
 		put_bucket_title(out, h, h->lo + i, c);
 		fputs("</rect>\n", out);
 	}
@@ -515,9 +515,10 @@ static void put_lanes(FILE *out, const struct html *h, uint64_t n, const char *i
 				continue;
 			shade = 0.15 + 0.85 * bin_of(c->time_ns) / bin_of(max_time);
 			fprintf(out,
-				"<rect x=\"%.1f\" y=\"%.0f\" width=\"%.1f\" height=\"%d\" "
-				"fill=\"#e67e22\" fill-opacity=\"%.2f\">",
-				LANE_LABEL_W + w * (double)i, y + 1, w, LANE_H - 2, shade);
+				"<rect class=\"bin\" x=\"%.1f\" y=\"%.0f\" width=\"%.1f\" "
+				"height=\"%d\" fill=\"#e67e22\" fill-opacity=\"%.2f\" "
+				"data-calls=\"%" PRIu64 "\">",
+				LANE_LABEL_W + w * (double)i, y + 1, w, LANE_H - 2, shade, c->calls);
 			put_bucket_title(out, h, h->lo + i, c);
 			fputs("</rect>", out);
 		}
