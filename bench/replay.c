@@ -101,7 +101,8 @@ static size_t cut_slices(const char *data, size_t len, struct slice *s, size_t n
 		size_t last = (i + 1) * c.n / n; /* records [first, last) */
 		size_t to = c.ends[last - 1];
 
-		s[i] = (struct slice){.start = data + from, .len = to - from, .records = last - first};
+		s[i] =
+		    (struct slice){.start = data + from, .len = to - from, .records = last - first};
 		first = last;
 		from = to;
 	}
@@ -210,8 +211,8 @@ int main(int argc, char **argv)
 		err(1, "%s", argv[1]);
 	if (st.st_size == 0)
 		errx(1, "%s: empty", argv[1]);
-	const char *data = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE,
-				fd, 0);
+	const char *data =
+	    mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
 	if (data == MAP_FAILED)
 		err(1, "%s", argv[1]);
 	close(fd);

@@ -17,7 +17,7 @@
 
 struct process {
 	int pid;
-	unsigned images;   /* "calls" lines: one per image it ran */
+	unsigned images;     /* "calls" lines: one per image it ran */
 	unsigned long calls; /* wrapped calls made, over its images */
 	size_t starts, stops, others;
 };

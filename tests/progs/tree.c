@@ -36,7 +36,7 @@
 
 #include "check.h"
 
-#define WRITES 2000
+#define WRITES	    2000
 #define MAX_THREADS 4
 
 static char *self;
