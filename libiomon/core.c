@@ -218,14 +218,22 @@ char *iomon_put_packed(char *dst, const struct iomon_packed *pk)
 	return p;
 }
 
-/* The record goes into the thread's ring packed: the sender writes it. */
+/*
+ * The record goes into the thread's ring packed: the sender writes it.
+ * START and STOP are sent at once by the thread that makes them, without
+ * starting the sender thread: a process whose calls are all filtered out
+ * stays single-threaded (the C library's cancellable calls cost more in a
+ * multi-threaded one), and a fork child's START does not wait for its
+ * first record.
+ */
 static void emit(struct iomon_record *rec, uint64_t end)
 {
 	struct iomon_ring *r = iomon_ring_self();
+	bool start_stop = rec->domain == IOMON_DOMAIN_START_STOP;
 
 	if (IOMON_UNLIKELY(!r))
 		return;
-	if (!in_fork_child)
+	if (!in_fork_child && !start_stop)
 		iomon_sender_ensure();
 	size_t need = sizeof(struct iomon_packed) + packed_bound(rec->s1) +
 		      packed_bound(rec->s2) + IOMON_PACKED_ALIGN;
@@ -247,7 +255,7 @@ static void emit(struct iomon_record *rec, uint64_t end)
 	iomon_ring_commit(r, (char *)pk + size);
 	/* Unbuffered, or after the library's destructor, when nothing else
 	 * will flush: send it now. */
-	if (IOMON_UNLIKELY(iomon_config.unbuffered ||
+	if (IOMON_UNLIKELY(start_stop || iomon_config.unbuffered ||
 			   atomic_load_explicit(&exiting, memory_order_relaxed)))
 		iomon_flush();
 }
