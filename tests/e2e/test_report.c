@@ -465,9 +465,16 @@ Test(report, top_option, .fini = scratch_cleanup)
 	struct run traced, rep;
 
 	trace_known(&traced);
+	struct run after;
+
 	run_report(&rep, LIST("-n", "2", scratch_file("trace.csv")));
 	cr_assert_eq(rep.status, 0, "%s", rep.err);
 	check_summary(rep.out, &traced, 2);
+	/* Options may follow FILE, as the synopsis writes them. */
+	run_report(&after, LIST(scratch_file("trace.csv"), "--top", "2"));
+	cr_assert_eq(after.status, 0, "%s", after.err);
+	cr_assert_str_eq(after.out, rep.out);
+	run_free(&after);
 	run_free(&rep);
 	run_report(&rep, LIST("--top", "0", scratch_file("trace.csv")));
 	cr_assert_null(strstr(rep.out, "files by"), "%s", rep.out);
