@@ -67,6 +67,7 @@ struct html {
 	/* The last rows used: a process's records, or a file's, come in runs. */
 	struct file_row *last_file;
 	struct process_row *last_process;
+	size_t n_files, n_processes;
 	uint64_t width;	 /* seconds per bucket */
 	uint64_t lo, hi; /* first and last bucket index seen */
 	bool empty;	 /* no call yet */
@@ -117,7 +118,7 @@ static void row_add(struct row *row, uint64_t idx, const struct iomon_parsed *re
 		pos = row->cells[pos - 1].idx == idx ? pos - 1 : lower_bound(row, idx);
 	if (pos == row->n || row->cells[pos].idx != idx) {
 		if (row->n == row->cap) {
-			size_t cap = row->cap ? 2 * row->cap : 4;
+			size_t cap = row->cap ? 2 * row->cap : 1;
 			struct cell *cells = reallocarray(row->cells, cap, sizeof(*cells));
 
 			if (!cells)
@@ -177,6 +178,7 @@ static bool names_file(const struct iomon_parsed *rec)
 	return rec->domain != IOMON_DOMAIN_PROCESSES && rec->s1_len > 0;
 }
 
+/* A file's row, or NULL when HTML_MAX_FILES files have one already. */
 static struct row *file_row(struct html *h, const char *path, size_t len)
 {
 	struct file_row probe = {.path = (char *)path, .len = len};
@@ -186,6 +188,9 @@ static struct row *file_row(struct html *h, const char *path, size_t len)
 		return &f->row;
 	f = RB_FIND(file_rows, &h->files, &probe);
 	if (!f) {
+		if (h->n_files == HTML_MAX_FILES)
+			return NULL;
+		h->n_files++;
 		f = xcalloc(1, sizeof(*f));
 		f->path = malloc(len + 1);
 		if (!f->path)
@@ -199,6 +204,7 @@ static struct row *file_row(struct html *h, const char *path, size_t len)
 	return &f->row;
 }
 
+/* A process's row, or NULL when HTML_MAX_PROCESSES have one already. */
 static struct row *process_row(struct html *h, int pid)
 {
 	struct process_row probe = {.pid = pid};
@@ -208,6 +214,9 @@ static struct row *process_row(struct html *h, int pid)
 		return &p->row;
 	p = RB_FIND(process_rows, &h->processes, &probe);
 	if (!p) {
+		if (h->n_processes == HTML_MAX_PROCESSES)
+			return NULL;
+		h->n_processes++;
 		p = xcalloc(1, sizeof(*p));
 		p->pid = pid;
 		RB_INSERT(process_rows, &h->processes, p);
@@ -218,6 +227,7 @@ static struct row *process_row(struct html *h, int pid)
 
 void html_add(struct html *h, const struct iomon_parsed *rec)
 {
+	struct row *row;
 	uint64_t idx;
 
 	/* START, STOP and DROPPED describe processes, not calls. */
@@ -237,9 +247,12 @@ void html_add(struct html *h, const struct iomon_parsed *rec)
 		idx = rec->ts / h->width;
 	}
 	row_add(&h->all, idx, rec);
-	row_add(process_row(h, rec->pid), idx, rec);
-	if (names_file(rec))
-		row_add(file_row(h, rec->s1, rec->s1_len), idx, rec);
+	row = process_row(h, rec->pid);
+	if (row)
+		row_add(row, idx, rec);
+	row = names_file(rec) ? file_row(h, rec->s1, rec->s1_len) : NULL;
+	if (row)
+		row_add(row, idx, rec);
 }
 
 void html_free(struct html *h)

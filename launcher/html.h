@@ -11,7 +11,9 @@
  * Records carry whole seconds, so a bucket is one second or more; when the
  * trace spans more than HTML_MAX_BUCKETS of them, buckets double in width
  * (adjacent pairs merge), so the timeline keeps at most that many columns
- * and its memory grows with files and processes, not with records.
+ * and its memory grows with files and processes, not with records: at most
+ * HTML_MAX_FILES files and HTML_MAX_PROCESSES processes have a timeline of
+ * their own (the first seen; the overall timeline has every call).
  */
 #ifndef IOMON_HTML_H
 #define IOMON_HTML_H
@@ -24,6 +26,9 @@
 
 /* Columns of the timeline, at most. */
 #define HTML_MAX_BUCKETS 120
+#define HTML_MAX_FILES 100000
+#define HTML_MAX_PROCESSES 10000
+
 /* Rows of each timeline (processes, files) and histograms drawn. */
 #define HTML_TOP_ROWS 12
 

@@ -109,6 +109,24 @@ Test(timeline, a_long_trace_widens_buckets_and_keeps_every_call)
 	cr_assert_not_null(strstr(page, "63 buckets of 16 s"), "1000 s in buckets of 16 s");
 }
 
+Test(timeline, files_past_the_limit_still_count_overall)
+{
+	char line[128];
+	uint64_t calls[8];
+
+	/* The first file is the busiest: its lane is drawn. */
+	add("abcd,5,9.000000,7,12,3,0,3,1,/busy,");
+	for (unsigned i = 0; i < HTML_MAX_FILES; i++) {
+		snprintf(line, sizeof(line), "abcd,5,0.000001,7,12,3,0,3,1,/f%u,", i);
+		add(line);
+	}
+	write_page();
+	cr_assert_eq(overall_columns(calls, 8), 1);
+	cr_assert_eq(calls[0], HTML_MAX_FILES + 1, "every call overall");
+	const char *lanes = strstr(page, "id=\"timeline-files\"");
+	cr_assert(lanes && strstr(lanes, "<title>/busy</title>"), "the busiest file's lane");
+}
+
 Test(timeline, names_are_escaped_and_bytes_that_are_not_utf8_shown)
 {
 	add("abcd,1,0.001000,7,12,3,0,3,10,\"/tmp/<b>&\"\"x\xff\xc3\xa9\",");
