@@ -70,6 +70,11 @@ struct summary *summary_new(void)
 	RB_INIT(&s->files);
 	RB_INIT(&s->processes);
 	s->top = SUMMARY_TOP_DEFAULT;
+	s->files_max = SUMMARY_FILES_MAX;
+	s->processes_max = SUMMARY_PROCESSES_MAX;
+	s->other_files.path = "";
+	s->other_processes.pid = -1;
+	s->other_processes.ppid = -1;
 	return s;
 }
 
@@ -147,6 +152,8 @@ static struct summary_file *file_of(struct summary *s, const char *path, size_t 
 	file = RB_FIND(summary_files, &s->files, &key);
 	if (file)
 		return file;
+	if (s->file_count >= s->files_max)
+		return &s->other_files;
 	file = xcalloc(1, sizeof(*file) + len + 1);
 	copy = (char *)(file + 1);
 	memcpy(copy, path, len);
@@ -165,6 +172,8 @@ static struct summary_process *process_of(struct summary *s, int pid)
 	proc = RB_FIND(summary_processes, &s->processes, &key);
 	if (proc)
 		return proc;
+	if (s->process_count >= s->processes_max)
+		return &s->other_processes;
 	proc = xcalloc(1, sizeof(*proc));
 	proc->pid = pid;
 	proc->ppid = -1;
@@ -187,18 +196,25 @@ static int parse_pid(const char *text)
 	return errstr ? -1 : pid;
 }
 
-/* START, STOP and DROPPED: what a process says of itself. */
+/* START, STOP and DROPPED: what a process says of itself.  The processes
+ * past the limit share one entry: it keeps figures, no command line. */
 static void add_life(struct summary *s, struct summary_process *proc,
 		     const struct iomon_parsed *rec)
 {
+	bool other = proc == &s->other_processes;
+
 	switch (rec->op) {
 	case IOMON_OP_START:
 		s->starts++;
+		if (other)
+			break;
 		replace_text(&proc->command, rec->s1, rec->s1_len);
 		proc->ppid = parse_pid(rec->s2);
 		break;
 	case IOMON_OP_STOP:
 		s->stops++;
+		if (other)
+			break;
 		replace_text(&proc->exit_status, rec->s2, rec->s2_len);
 		proc->lifetime_ns = rec->duration_ns;
 		break;
@@ -485,12 +501,38 @@ static void print_files(const struct summary *s, FILE *out, enum summary_order o
 		fputc('\n', out);
 	}
 	free(top);
+	if (s->other_files.calls) {
+		const struct summary_file *o = &s->other_files;
+
+		summary_format_bytes(bytes, o->bytes);
+		summary_format_duration(time, o->time_ns);
+		fprintf(out,
+			"%6s %9s %9" PRIu64 " %7" PRIu64
+			"  (the files past the first %zu, not kept one by one)\n",
+			bytes, time, o->calls, o->errors, s->files_max);
+	}
+}
+
+/* The columns of a process's row before its command line. */
+static void print_process_figures(FILE *out, const struct summary_process *p, const char *pid)
+{
+	char bytes[SUMMARY_FIELD_MAX], time[SUMMARY_FIELD_MAX];
+
+	summary_format_bytes(bytes, p->bytes);
+	summary_format_duration(time, p->time_ns);
+	fprintf(out, "%7s ", pid);
+	if (p->ppid >= 0)
+		fprintf(out, "%7d ", p->ppid);
+	else
+		fprintf(out, "%7s ", "?");
+	fprintf(out, "%6s %9s %9" PRIu64 " %7" PRIu64 " %6s  ", bytes, time, p->calls, p->errors,
+		p->exit_status ? p->exit_status : "-");
 }
 
 static void print_processes(const struct summary *s, FILE *out)
 {
 	const struct summary_process **procs;
-	char bytes[SUMMARY_FIELD_MAX], time[SUMMARY_FIELD_MAX];
+	char pid[16];
 	size_t n;
 
 	if (s->process_count == 0)
@@ -504,15 +546,8 @@ static void print_processes(const struct summary *s, FILE *out)
 	for (size_t i = 0; i < n; i++) {
 		const struct summary_process *p = procs[i];
 
-		summary_format_bytes(bytes, p->bytes);
-		summary_format_duration(time, p->time_ns);
-		fprintf(out, "%7d ", p->pid);
-		if (p->ppid >= 0)
-			fprintf(out, "%7d ", p->ppid);
-		else
-			fprintf(out, "%7s ", "?");
-		fprintf(out, "%6s %9s %9" PRIu64 " %7" PRIu64 " %6s  ", bytes, time, p->calls,
-			p->errors, p->exit_status ? p->exit_status : "-");
+		snprintf(pid, sizeof(pid), "%d", p->pid);
+		print_process_figures(out, p, pid);
 		if (p->command)
 			print_visible(out, p->command, strlen(p->command));
 		else
@@ -522,6 +557,14 @@ static void print_processes(const struct summary *s, FILE *out)
 		fputc('\n', out);
 	}
 	free(procs);
+	if (s->other_processes.calls || s->other_processes.dropped) {
+		print_process_figures(out, &s->other_processes, "others");
+		fprintf(out, "(the processes past the first %zu, not kept one by one)",
+			s->processes_max);
+		if (s->other_processes.dropped)
+			fprintf(out, "  (%" PRIu64 " records lost)", s->other_processes.dropped);
+		fputc('\n', out);
+	}
 }
 
 void summary_print(const struct summary *s, FILE *out)

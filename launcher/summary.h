@@ -37,6 +37,13 @@
 /* Rows of each "top files" table summary_print prints, unless set. */
 #define SUMMARY_TOP_DEFAULT 10
 
+/* Files and processes kept one by one, unless set: a collector that runs
+ * for weeks must not grow without bound.  The calls of those past the
+ * limit are summed in summary.other_files / other_processes, and still in
+ * every op's and the overall figures. */
+#define SUMMARY_FILES_MAX 100000
+#define SUMMARY_PROCESSES_MAX 10000
+
 struct summary_op {
 	RB_ENTRY(summary_op) entry;
 	char facility[IOMON_FACILITY_MAX + 1]; /* "" in summary_merged_ops */
@@ -96,6 +103,11 @@ struct summary {
 	uint64_t dropped;	/* records lost, summed from DROPPED records */
 	uint64_t first_ts, last_ts; /* 0 while empty */
 	unsigned top;		    /* rows of each top files table */
+	size_t files_max, processes_max; /* entries kept in each map */
+	/* The figures of files and processes past those limits, in no map
+	 * (path "", pid -1, no command). */
+	struct summary_file other_files;
+	struct summary_process other_processes;
 };
 
 /* Every function here exits with a message when out of memory: a summary

@@ -344,3 +344,42 @@ Test(summary, formats)
 	summary_format_bytes(buf, UINT64_MAX);
 	cr_assert_str_eq(buf, "8.0E");
 }
+
+Test(summary, limits_sum_the_rest)
+{
+	struct summary *t = summary_new();
+	const struct summary_file *f[3];
+	char *text;
+
+	t->files_max = 2;
+	t->processes_max = 2;
+	for (size_t i = 0; i < ARRAY_LEN(trace); i++)
+		add(t, trace[i]);
+	/* /tmp/a and /tmp/b came first; /tmp/0 (pid 12's write) is past the
+	 * limit, and so is pid 12. */
+	cr_assert_eq(t->file_count, 2);
+	cr_assert_eq(summary_sorted_files(t, SUMMARY_BY_KEY, f, 3), 2);
+	cr_assert_str_eq(f[0]->path, "/tmp/a");
+	cr_assert_str_eq(f[1]->path, "/tmp/b");
+	cr_assert_eq(t->other_files.calls, 1);
+	cr_assert_eq(t->other_files.bytes, 50);
+	cr_assert_eq(t->other_files.time_ns, 25000);
+	cr_assert_eq(t->process_count, 2);
+	cr_assert_eq(t->other_processes.calls, 2);
+	cr_assert_eq(t->other_processes.bytes, 60);
+	cr_assert_eq(t->other_processes.time_ns, 65000);
+	cr_assert_null(t->other_processes.command);
+	/* Nothing left out of the totals. */
+	cr_assert_eq(t->calls, 9);
+	cr_assert_eq(t->bytes, 4306);
+
+	text = printed(t);
+	cr_assert(strstr(text, "   50B   25.00us         1       0  (the files past the first 2, "
+			       "not kept one by one)\n"),
+		  "%s", text);
+	cr_assert(strstr(text, " others       ?    60B   65.00us         2       0      -  (the "
+			       "processes past the first 2, not kept one by one)\n"),
+		  "%s", text);
+	free(text);
+	summary_free(t);
+}
