@@ -89,3 +89,21 @@ Test(fd, the_librarys_own_descriptor_survives_the_program, .fini = scratch_clean
 	cr_assert_eq(count_recs(&r, D(START_STOP), O(STOP)), 1);
 	run_free(&r);
 }
+
+/* fcntl by its own name, close_range's bounds the wrong way round, and
+ * pipe with no descriptor left. */
+Test(fd, refused, .fini = scratch_cleanup)
+{
+	struct run r;
+
+	run_traced(&r, NONE, LIST(prog_path("fd_calls"), scratch_dir(), "refused"), NONE);
+	expect_scenario_ran(&r, "fd_calls", "refused");
+	keep_domains(&r, MASK(FILE_DESCRIPTORS));
+	expect_rec(&r, 0, D(FILE_DESCRIPTORS), O(FCNTL), EBADF, -1, 0, "", "F_GETFD");
+	expect_rec(&r, 1, D(FILE_DESCRIPTORS), O(FCNTL), 0, 0, 0, NULL, "F_GETFD");
+	expect_rec(&r, 2, D(FILE_DESCRIPTORS), O(FCNTL), EBADF, -1, 0, "", "F_GETFL");	/* fcntl64 */
+	expect_rec(&r, 3, D(FILE_DESCRIPTORS), O(CLOSE), EINVAL, -1, 0, "", "10-9");
+	expect_rec(&r, 4, D(FILE_DESCRIPTORS), O(PIPE), EMFILE, -1, 0, "", "");
+	cr_assert_eq(r.nrecs, 5, "%zu records, expected 5", r.nrecs);
+	run_free(&r);
+}

@@ -262,6 +262,22 @@ Test(socket, socketpair)
 	run_free(&r);
 }
 
+/* The old and checking names failing: unconnected, and on no descriptor. */
+Test(socket, unconnected)
+{
+	struct run r;
+
+	run_scenario(&r, "unconnected");
+	const char *sock = sock_inode(&r, "inode");
+	expect_rec(&r, 0, D(SOCKETS), O(SOCKET), 0, 3, 0, "", "");
+	expect_rec(&r, 1, D(SOCKETS), O(WRITE), EPIPE, 3, 0, sock, "");	/* __send */
+	expect_rec(&r, 2, D(SOCKETS), O(READ), ENOTCONN, 3, 0, sock, "");	/* __recv_chk */
+	expect_rec(&r, 3, D(SOCKETS), O(READ), ENOTCONN, 3, 0, sock, "");	/* __recvfrom_chk */
+	expect_rec(&r, 4, D(SOCKETS), O(CONNECT), EBADF, -1, 0, ipv4(9), "");	/* __connect */
+	cr_assert_eq(r.nrecs, 5, "%zu records, expected 5", r.nrecs);
+	run_free(&r);
+}
+
 Test(socket, old_and_checking_names_are_the_ones_called)
 {
 	struct run nm;

@@ -78,3 +78,15 @@ Test(sync, streams, .fini = scratch_cleanup)
 	cr_assert_eq(r.nrecs, 5, "%zu records, expected 5", r.nrecs);
 	run_free(&r);
 }
+
+/* fflush_unlocked and _IO_fflush into /dev/full. */
+Test(sync, full, .fini = scratch_cleanup)
+{
+	struct run r;
+
+	run_scenario(&r, "full");
+	expect_rec(&r, 0, D(SYNCS), O(FLUSH), ENOSPC, 3, 0, "/dev/full", "");
+	expect_rec(&r, 1, D(SYNCS), O(FLUSH), ENOSPC, 3, 0, "/dev/full", "");
+	cr_assert_eq(r.nrecs, 2, "%zu records, expected 2", r.nrecs);
+	run_free(&r);
+}

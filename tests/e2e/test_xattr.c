@@ -92,3 +92,18 @@ Test(xattr, every_call, .fini = scratch_cleanup)
 	cr_assert_eq(r.nrecs, 27, "%zu records, expected 27", r.nrecs);
 	run_free(&r);
 }
+
+/* A path that does not exist: llistxattr and lgetxattr fail, whatever the
+ * file system keeps. */
+Test(xattr, missing, .fini = scratch_cleanup)
+{
+	struct run r;
+
+	run_traced(&r, NONE, LIST(prog_path("xattr_calls"), scratch_dir(), "missing"), NONE);
+	expect_scenario_ran(&r, "xattr_calls", "missing");
+	keep_domains(&r, MASK(XATTRS));
+	LISTED(0, ENOENT, -1, 0, scratch_file("none"));
+	GET(1, ENOENT, -1, 0, scratch_file("none"), "user.color");
+	cr_assert_eq(r.nrecs, 2, "%zu records, expected 2", r.nrecs);
+	run_free(&r);
+}

@@ -338,6 +338,7 @@ static void unconnected(void)
 
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
 	CHECK(fd == 3);
+	say("inode", inode_of(fd));
 	CHECK_FAILS(__send(fd, "x", 1, MSG_NOSIGNAL), EPIPE);
 	CHECK_FAILS(__recv_chk(fd, buf, sizeof(buf), sizeof(buf), 0), ENOTCONN);
 	CHECK_FAILS(__recvfrom_chk(fd, buf, sizeof(buf), sizeof(buf), 0, NULL, NULL), ENOTCONN);
