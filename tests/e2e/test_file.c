@@ -321,6 +321,108 @@ Test(file, fortified_entry_points, .fini = scratch_cleanup)
 	run_free(&r);
 }
 
+/* The checking names failing; a fortified stream call on a directory and
+ * on a stream open for reading only. */
+Test(file, fortified_failures, .fini = scratch_cleanup)
+{
+	struct run r;
+	char top[4200], none[4200], rd[4200];
+
+	snprintf(top, sizeof(top), "%s", scratch_dir());
+	snprintf(none, sizeof(none), "%s", scratch_file("none"));
+	snprintf(rd, sizeof(rd), "%s", scratch_file("r.txt"));
+	run_scenario(&r, "chkcalls", "fortified_failures");
+	expect_rec(&r, 0, D(FILE_OPEN_CLOSE), O(OPEN), 0, 3, 0, top, "O_RDONLY|O_DIRECTORY");
+	for (size_t i = 1; i <= 4; i++)	/* __open_2, __open64_2, __openat_2, __openat64_2 */
+		expect_rec(&r, i, D(FILE_OPEN_CLOSE), O(OPEN), ENOENT, -1, 0, none, "O_RDONLY");
+	for (size_t i = 5; i <= 7; i++)	/* __read_chk, __pread_chk, __pread64_chk */
+		expect_rec(&r, i, D(FILE_READ), O(READ), EBADF, -1, 0, "", "");
+	expect_rec(&r, 8, D(FILE_OPEN_CLOSE), O(CLOSE), 0, 3, 0, top, "");
+	expect_rec(&r, 9, D(FILE_OPEN_CLOSE), O(OPEN), 0, 3, 0, top, "r");
+	expect_rec(&r, 10, D(FILE_READ), O(READ), EISDIR, 3, 0, top, "");	/* __fread_chk */
+	expect_rec(&r, 11, D(FILE_OPEN_CLOSE), O(CLOSE), 0, 3, 0, top, "");
+	expect_rec(&r, 12, D(FILE_OPEN_CLOSE), O(OPEN), 0, 3, 0, rd, "w+");
+	expect_rec(&r, 13, D(FILE_OPEN_CLOSE), O(OPEN), 0, 3, 0, NULL, "r");	/* freopen(NULL) */
+	expect_rec(&r, 14, D(FILE_WRITE), O(WRITE), EBADF, 3, 0, rd, "");	/* __fprintf_chk */
+	expect_rec(&r, 15, D(FILE_WRITE), O(WRITE), EBADF, 3, 0, rd, "");	/* __vfprintf_chk */
+	expect_rec(&r, 16, D(FILE_OPEN_CLOSE), O(CLOSE), 0, 3, 0, rd, "");
+	cr_assert_eq(r.nrecs, 17, "%zu records, expected 17", r.nrecs);
+	run_free(&r);
+}
+
+ParameterizedTestParameters(file, formats)
+{
+	return cr_make_param_array(struct variant, variants, 2);
+}
+
+/* vfprintf, vfscanf and the plain scanf names (C99's headers call
+ * __isoc99_fscanf for fscanf): scanf records no bytes. */
+ParameterizedTest(struct variant *variant, file, formats, .fini = scratch_cleanup)
+{
+	struct run r;
+	char n[4200];
+
+	snprintf(n, sizeof(n), "%s", scratch_file("n.txt"));
+	run_scenario(&r, variant->prog, "formats");
+	expect_rec(&r, 0, D(FILE_OPEN_CLOSE), O(OPEN), 0, 3, 0, n, "w+");
+	expect_rec(&r, 1, D(FILE_WRITE), O(WRITE), 0, 3, 6, n, "");	/* vfprintf */
+	for (size_t i = 2; i <= 4; i++)	/* __isoc99_vfscanf, vfscanf, fscanf */
+		expect_rec(&r, i, D(FILE_READ), O(READ), 0, 3, 0, n, "");
+	expect_rec(&r, 5, D(FILE_OPEN_CLOSE), O(CLOSE), 0, 3, 0, n, "");
+	cr_assert_eq(r.nrecs, 6, "%zu records, expected 6", r.nrecs);
+	run_free(&r);
+}
+
+ParameterizedTestParameters(file, failures)
+{
+	return cr_make_param_array(struct variant, variants, 2);
+}
+
+/* Each call failing: on no descriptor, on a path that does not exist, on
+ * a stream open on a directory (EISDIR) or for reading only (EBADF). */
+ParameterizedTest(struct variant *variant, file, failures, .fini = scratch_cleanup)
+{
+	struct run r;
+	char top[4200], none[4200], rd[4200], wr[4200];
+	size_t i = 0;
+
+	snprintf(top, sizeof(top), "%s", scratch_dir());
+	snprintf(none, sizeof(none), "%s", scratch_file("none"));
+	snprintf(rd, sizeof(rd), "%s", scratch_file("r.txt"));
+	snprintf(wr, sizeof(wr), "%s", scratch_file("w.txt"));
+	run_scenario(&r, variant->prog, "failures");
+	expect_rec(&r, i++, D(FILE_OPEN_CLOSE), O(OPEN), 0, 3, 0, top, "O_RDONLY|O_DIRECTORY");
+	for (int k = 0; k < 2; k++)	/* creat, creat64 */
+		expect_rec(&r, i++, D(FILE_OPEN_CLOSE), O(OPEN), ENOENT, -1, 0,
+			   scratch_file("none/c"), "O_WRONLY|O_CREAT|O_TRUNC");
+	for (int k = 0; k < 2; k++)	/* openat, openat64 */
+		expect_rec(&r, i++, D(FILE_OPEN_CLOSE), O(OPEN), ENOENT, -1, 0, none, "O_RDONLY");
+	for (int k = 0; k < 6; k++)	/* read, pread, pread64, readv, preadv, preadv64 */
+		expect_rec(&r, i++, D(FILE_READ), O(READ), EBADF, -1, 0, "", "");
+	for (int k = 0; k < 5; k++)	/* pwrite, pwrite64, writev, pwritev, pwritev64 */
+		expect_rec(&r, i++, D(FILE_WRITE), O(WRITE), EBADF, -1, 0, "", "");
+	expect_rec(&r, i++, D(FILE_OPEN_CLOSE), O(OPEN), EBADF, -1, 0, "", "r");	/* fdopen */
+	expect_rec(&r, i++, D(FILE_OPEN_CLOSE), O(OPEN), 0, 4, 0, top, "r");
+	for (int k = 0; k < 16; k++)	/* fread to getc_unlocked, on the directory */
+		expect_rec(&r, i++, D(FILE_READ), O(READ), EISDIR, 4, 0, top, "");
+	expect_rec(&r, i++, D(FILE_OPEN_CLOSE), O(CLOSE), 0, 4, 0, top, "");
+	expect_rec(&r, i++, D(FILE_OPEN_CLOSE), O(OPEN), 0, 4, 0, rd, "w+");
+	expect_rec(&r, i++, D(FILE_OPEN_CLOSE), O(OPEN), 0, 4, 0, NULL, "r");	/* freopen(NULL) */
+	for (int k = 0; k < 9; k++)	/* fwrite to putc_unlocked, read only */
+		expect_rec(&r, i++, D(FILE_WRITE), O(WRITE), EBADF, 4, 0, rd, "");
+	expect_rec(&r, i++, D(FILE_OPEN_CLOSE), O(CLOSE), 0, 4, 0, rd, "");
+	expect_rec(&r, i++, D(FILE_OPEN_CLOSE), O(OPEN), 0, 4, 0, wr, "w");
+	expect_rec(&r, i++, D(FILE_WRITE), O(WRITE), 0, 4, 1, wr, "");	/* fputc */
+	expect_rec(&r, i++, D(FILE_OPEN_CLOSE), O(CLOSE), 0, 4, 0, wr, "");	/* close */
+	/* fclose: its descriptor is gone, and so is its name. */
+	expect_rec(&r, i++, D(FILE_OPEN_CLOSE), O(CLOSE), EBADF, 4, 0, "", "");
+	expect_rec(&r, i++, D(FILE_OPEN_CLOSE), O(CLOSE), 0, 3, 0, top, "");
+	expect_rec(&r, i++, D(FILE_OPEN_CLOSE), O(OPEN), ENOENT, -1, 0, scratch_file("none/f"),
+		   "r");	/* freopen on stdin */
+	cr_assert_eq(r.nrecs, i, "%zu records, expected %zu", r.nrecs, i);
+	run_free(&r);
+}
+
 Test(file, relative_paths_are_recorded_absolute, .fini = scratch_cleanup)
 {
 	struct run r;
