@@ -387,6 +387,7 @@ Test(transparency, every_row_succeeds_and_fails, .fini = scratch_cleanup)
 
 	bool unprivileged = false;
 	cr_assert_gt(n, 0, "no scenario to run: CALL_PROGS is '%s'", getenv("CALL_PROGS"));
+	cr_assert_lt(n, MAX_SCENARIOS, "%zu scenarios or more: raise MAX_SCENARIOS", n);
 	for (size_t i = 0; i < n; i++) {
 		struct run r;
 		struct call_log log;
