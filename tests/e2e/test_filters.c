@@ -358,3 +358,74 @@ Test(filters, start_on_elapsed_starts_the_recording_later, .fini = scratch_clean
 	cr_assert_geq(count_recs(&r, D(START_STOP), O(START)), 2, "START of sh and sleep");
 	run_free(&r);
 }
+
+static uint64_t monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * The same after the library has calibrated the TSC (50 ms after a
+ * program starts) and times calls with it: the shell's records after its
+ * first 0.3 s calibrate it, and the child it forks for the pipeline
+ * inherits the rate.  Its read waits a second for the echo.  No call can
+ * have taken longer than the whole run: a duration wrongly scaled from
+ * TSC ticks would.
+ */
+Test(filters, slower_than_with_the_tsc)
+{
+	struct run r;
+	size_t slow_reads = 0;
+
+	uint64_t t0 = monotonic_ns();
+	run_traced(&r, NONE, LIST("/bin/sh", "-c", "sleep 0.3; : > /dev/null; (sleep 1; echo) | read x"),
+		   LIST("IOMON_SLOWER_THAN=500"));
+	uint64_t run_ns = monotonic_ns() - t0;
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_eq(r.bad_lines, 0);
+	for (size_t i = 0; i < r.nrecs; i++) {
+		const struct rec *rec = &r.recs[i];
+		if (rec->domain == D(START_STOP))
+			continue;
+		cr_assert_geq(rec->duration_ns, 500000000u, "record %zu (op %u) took %llu ns", i,
+			      rec->op, (unsigned long long)rec->duration_ns);
+		cr_assert_leq(rec->duration_ns, run_ns,
+			      "record %zu (op %u) took %llu ns, in a run of %llu ns", i, rec->op,
+			      (unsigned long long)rec->duration_ns, (unsigned long long)run_ns);
+		slow_reads += rec->domain == D(FILE_READ) && rec->fd == 0;
+	}
+	cr_assert_eq(slow_reads, 1, "the subshell's first read of the pipe");
+	run_free(&r);
+}
+
+/* START_ON_OPEN with a start time: recording starts when both have come.
+ * A time an hour away: nothing at all (START_ON_OPEN holds back START). */
+Test(filters, start_on_open_and_a_time_to_come, .fini = scratch_cleanup)
+{
+	struct run r;
+	char at[64];
+
+	snprintf(at, sizeof(at), "IOMON_START_AT=%llu",
+		 (unsigned long long)(now_ns() + 3600 * UINT64_C(1000000000)));
+	run_traced(&r, NONE, LIST(prog_path("fileops"), scratch_dir(), "stdio"),
+		   LIST("START_ON_OPEN=c.txt", at));
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_eq(r.nrecs, 0, "%zu records", r.nrecs);
+	run_free(&r);
+}
+
+/* A time gone by changes nothing: the matching open is the first record. */
+Test(filters, start_on_open_and_a_time_gone_by, .fini = scratch_cleanup)
+{
+	struct run r;
+
+	run_traced(&r, NONE, LIST(prog_path("fileops"), scratch_dir(), "stdio"),
+		   LIST("START_ON_OPEN=c.txt", "IOMON_START_AT=1"));
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	expect_rec(&r, 0, D(FILE_OPEN_CLOSE), O(OPEN), 0, 3, 0, scratch_file("c.txt"), "w");
+	expect_rec(&r, r.nrecs - 1, D(START_STOP), O(STOP), 0, -1, 0, "", "0");
+	run_free(&r);
+}
