@@ -48,7 +48,7 @@ static void *map_zeroed(size_t size)
 	return p == MAP_FAILED ? NULL : p;
 }
 
-static struct fd_entry *entry(int fd, bool create)
+static inline __attribute__((always_inline)) struct fd_entry *entry(int fd, bool create)
 {
 	if (fd == AT_FDCWD)
 		return &cwd_entry;
@@ -156,7 +156,7 @@ static void learn(int fd)
 	write_end(e);
 }
 
-static char *copy_out(char *dst, struct fd_entry *e, bool *unknown)
+static inline __attribute__((always_inline)) char *copy_out(char *dst, struct fd_entry *e, bool *unknown)
 {
 	for (int i = 0; i < READ_TRIES; i++) {
 		uint32_t s = atomic_load_explicit(&e->seq, memory_order_acquire);
