@@ -60,6 +60,30 @@ const char *source_path(const char *rel)
 	return join(env_or_die("SRCDIR"), rel);
 }
 
+const char *preload_value(const char *library)
+{
+	static char buf[4][8400];
+	static int next;
+	const char *ours = getenv("LD_PRELOAD");
+	char *p = buf[next++ % 4];
+
+	if (ours && *ours)
+		snprintf(p, sizeof(buf[0]), "%s:%s", ours, library);
+	else
+		snprintf(p, sizeof(buf[0]), "%s", library);
+	return p;
+}
+
+const char *preload_env(const char *library)
+{
+	static char buf[4][8500];
+	static int next;
+	char *p = buf[next++ % 4];
+
+	snprintf(p, sizeof(buf[0]), "LD_PRELOAD=%s", preload_value(library));
+	return p;
+}
+
 const char *scratch_dir(void)
 {
 	if (!scratch) {

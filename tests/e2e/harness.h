@@ -65,6 +65,13 @@ const char *library_path(void);
 const char *prog_path(const char *name);
 const char *source_path(const char *rel);
 
+/* LD_PRELOAD's value that preloads library after what the test's own
+ * LD_PRELOAD holds, as the launcher does: in a sanitized build that is the
+ * sanitizer's runtime, which must stay first (tests/meson.build).  And the
+ * "LD_PRELOAD=..." setting of it, for run_command's env_extra. */
+const char *preload_value(const char *library);
+const char *preload_env(const char *library);
+
 /* A fresh directory for one test, removed by scratch_cleanup(). */
 const char *scratch_dir(void);
 void scratch_cleanup(void);
