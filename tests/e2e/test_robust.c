@@ -113,6 +113,7 @@ struct stub {
 	size_t die_after_lines;
 	char *data;
 	size_t len;
+	size_t room;
 	size_t lines;
 	atomic_bool stop;
 	bool died;
@@ -120,9 +121,13 @@ struct stub {
 	pthread_t thread;
 };
 
+/* The buffer grows by doubling: megabytes come 64 KiB at a time, and a
+ * realloc() that copies (as the sanitizers' allocators always do) would
+ * make that quadratic. */
 static void stub_append(struct stub *s, const char *buf, size_t n)
 {
-	s->data = realloc(s->data, s->len + n + 1);
+	if (s->room - s->len < n + 1)
+		s->data = realloc(s->data, s->room = 2 * s->room + n + 1);
 	memcpy(s->data + s->len, buf, n);
 	s->len += n;
 	for (size_t i = 0; i < n; i++)
@@ -217,9 +222,9 @@ enum sending { LOSSLESS, DROP, UNBUFFERED };
 /* Runs argv with the library preloaded, sending to port; no launcher. */
 static void run_preloaded(struct run *r, int port, const char *const *argv, enum sending how)
 {
-	char preload[4200], port_env[32];
+	const char *preload = preload_env(library_path());
+	char port_env[32];
 
-	snprintf(preload, sizeof(preload), "LD_PRELOAD=%s", library_path());
 	snprintf(port_env, sizeof(port_env), "IOMON_PORT=%d", port);
 	run_command(r, argv,
 		    LIST(preload, port_env, how == DROP ? "IOMON_DROP=1" : "IOMON_DROP",
