@@ -696,6 +696,11 @@ class Runner:
         self.scratch = os.path.join(self.base, 's')
         self.env = {'PATH': '/usr/bin:/bin', 'LC_ALL': 'C.UTF-8',
                     'HOME': os.path.join(self.base, 'home')}
+        # A sanitized build's runtime, preloaded so that the programs can
+        # load the sanitized library (tests/meson.build), and its options:
+        # for the runs under iomon only, the others need no runtime.
+        self.iomon_env = dict(self.env, **{k: v for k, v in os.environ.items()
+                                           if k == 'LD_PRELOAD' or k.endswith('SAN_OPTIONS')})
         os.mkdir(self.env['HOME'])
         os.mkdir(os.path.join(self.base, 'out'))
 
@@ -707,11 +712,11 @@ class Runner:
         settle(self.scratch)
         return commands
 
-    def run(self, workload, index, argv, wrap):
+    def run(self, workload, index, argv, wrap, env=None):
         out = os.path.join(self.base, 'out', f'{workload}.{index}')
         with open(out + '.stdout', 'wb') as o, open(out + '.stderr', 'wb') as e:
             p = subprocess.run(wrap + argv, cwd=self.scratch, stdin=subprocess.DEVNULL,
-                               stdout=o, stderr=e, env=self.env, timeout=120)
+                               stdout=o, stderr=e, env=env or self.env, timeout=120)
         if p.returncode != 0:
             with open(out + '.stderr', 'rb') as e:
                 err = e.read().decode(errors='replace')
@@ -735,7 +740,7 @@ class Runner:
         iomon_records = []
         for i, argv in enumerate(commands):
             trace = os.path.join(logs, f'iomon{i}.csv')
-            self.run(name, i, argv, [self.args.iomon, '-o', trace, '--'])
+            self.run(name, i, argv, [self.args.iomon, '-o', trace, '--'], self.iomon_env)
             iomon_records.append(IomonRun(trace, build))
         iomon = iomon_records[0]
         for more in iomon_records[1:]:
