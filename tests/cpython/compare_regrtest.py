@@ -5,20 +5,20 @@ iomon must never change the program it watches.  CPython's test suites for
 the modules that sit closest to the calls iomon wraps -- os, io, fileio,
 shutil, tempfile, subprocess, signal, threading, selectors and pty -- are a
 large body of other people's assertions about exactly that: return values,
-errno, descriptors, signals, fork and exec, threads.  This runs them twice,
-at the same time, each run in its own scratch directory (its own --tempdir,
-TMPDIR and working directory, so neither can see the other's files):
+errno, descriptors, signals, fork and exec, threads.  This runs each module
+twice, a few regrtests at a time, each in its own scratch directory (its
+own --tempdir, TMPDIR and working directory, so none sees another's files):
 
-    bare    PYTHON -m test -jN -u RESOURCES --junit-xml ... MODULES
-    iomon   iomon -o TRACE -- PYTHON -m test -jN ...  (the same arguments)
+    bare    PYTHON -m test -j1 -u RESOURCES --junit-xml ... MODULE
+    iomon   iomon -o TRACE -- PYTHON -m test -j1 ...  (the same arguments)
 
-Regrtest runs each module in a worker process of its own, so under iomon
-every test runs in a traced child of the traced regrtest.  Each test case
+With -j1 regrtest runs the module in a worker process, so under iomon every
+test runs in a traced child of the traced regrtest.  Each test case
 (test.test_os.FileTests.test_access, ...) gets an outcome from the JUnit
 file regrtest writes: passed, skipped, failure or error, or absent when its
 module produced none (a crash, a timeout); each module gets its file-level
 result from regrtest's log (passed, failed, env changed, timed out...),
-and each run its exit status.  All of them must be equal.
+and its exit status.  All of them must be equal.
 
 Some tests fail on this machine without iomon: the bare run is the
 baseline, never all-green.  Some are timing-sensitive and can differ between
@@ -30,7 +30,7 @@ such, never dropped silently.
 
 The iomon runs must also have really traced: the launcher's exit status is
 the traced regrtest's (its STOP record says so too), the trace has a START
-record for a worker of every module, each worker has records beyond its
+record of the regrtest worker running the module, which has records beyond its
 START, and no DROPPED record says that records were lost.  So the test
 cannot pass because iomon silently did nothing.
 
@@ -123,7 +123,11 @@ class Run:
         self.junit = os.path.join(self.dir, 'junit.xml')
         self.log = os.path.join(self.dir, 'regrtest.log')
         self.trace = os.path.join(self.dir, 'trace.csv') if iomon else None
-        argv = [python, '-m', 'test', f'-j{args.jobs}', '-u', RESOURCES,
+        # -j1: a worker process, traced like any child, and one thread
+        # in regrtest making the worker's files, so that their descriptor
+        # numbers do not depend on how two threads interleave (test_os's
+        # closerange tests skip or run according to them).
+        argv = [python, '-m', 'test', '-j1', '-u', RESOURCES,
                 '--timeout', str(args.timeout), '--tempdir', os.path.join(self.dir, 'tmp'),
                 '--junit-xml', self.junit]
         if match:
@@ -155,12 +159,29 @@ class Run:
         out = dict(self.cases)
         for m in self.modules:
             out[f'{m} (file)'] = self.files.get(m, ABSENT)
-        out['(exit status)'] = str(self.status)
+        out[f'{self.modules[0]} (exit status)'] = str(self.status)
         return out
 
     def tail(self, lines=25):
         with open(self.log, errors='replace') as f:
             return ''.join(f.readlines()[-lines:])
+
+    def hung(self):
+        """Where each module that regrtest's --timeout stopped was: the
+        frames in test files of the traceback it dumped."""
+        out, dumping = [], False
+        with open(self.log, errors='replace') as f:
+            for line in f:
+                timeout = re.search(r'Timeout \(\d+:\d\d:\d\d\)!', line)
+                if timeout:
+                    out.append(timeout.group(0) + '\n')
+                    dumping = True
+                elif dumping and line.startswith('  File '):
+                    if '/test/test_' in line or '/test/support/' in line:
+                        out.append(line)
+                elif dumping and line.strip():
+                    dumping = line.startswith(('Thread 0x', 'Current thread'))
+        return ''.join(out)
 
 
 def read_junit(path):
@@ -255,17 +276,44 @@ def check_trace(run):
     return problems
 
 
+class Runs:
+    """The runs of one side (bare or iomon) of a round, one per module."""
+
+    def __init__(self, name, runs):
+        self.name = name
+        self.runs = runs
+        self.cases, self.messages, self.files = {}, {}, {}
+        for r in runs:
+            self.cases.update(r.cases)
+            self.messages.update(r.messages)
+            self.files.update(r.files)
+
+    def outcomes(self):
+        out = {}
+        for r in self.runs:
+            out.update(r.outcomes())
+        return out
+
+
 def run_pair(base, round_name, python, modules, args, match=None):
-    bare = Run(f'{round_name}-bare', base, python, modules, args, match=match)
-    traced = Run(f'{round_name}-iomon', base, python, modules, args, iomon=args.iomon,
-                 match=match)
-    print(f'{round_name}: $ {" ".join(traced.argv)}', flush=True)
-    with concurrent.futures.ThreadPoolExecutor(2) as pool:
-        bare, traced = pool.map(Run.wait, (bare, traced))
-    for r in (bare, traced):
-        print(f'{round_name}: {r.name} exited {r.status} in {r.seconds:.0f} s; '
-              f'{len(r.cases)} test cases', flush=True)
-    return bare, traced
+    """Each module bare and under iomon, args.jobs regrtest processes at a
+    time, each in its own scratch directory."""
+    def one(mode, module):
+        name = f'{round_name}-{mode}-{module}'
+        run = Run(name, base, python, [module], args, match=match,
+                  iomon=args.iomon if mode == 'iomon' else None)
+        if mode == 'iomon' and module == modules[0]:
+            print(f'{round_name}: $ {" ".join(run.argv)}', flush=True)
+        run.wait()
+        print(f'{round_name}: {name} exited {run.status} in {run.seconds:.0f} s; '
+              f'{len(run.cases)} test cases', flush=True)
+        return run
+
+    jobs = [(mode, m) for m in modules for mode in ('bare', 'iomon')]
+    with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
+        runs = list(pool.map(lambda job: one(*job), jobs))
+    return (Runs(f'{round_name}-bare', [r for r in runs if r.trace is None]),
+            Runs(f'{round_name}-iomon', [r for r in runs if r.trace is not None]))
 
 
 def differing(a, b):
@@ -275,7 +323,7 @@ def differing(a, b):
 
 def module_of(test_id):
     """'test_os' for 'test.test_os.FileTests.test_access' and 'test_os (file)'."""
-    if test_id.endswith(' (file)'):
+    if test_id.endswith((' (file)', ' (exit status)')):
         return test_id.split()[0]
     if test_id.startswith('test.'):
         return test_id.split('.')[1]
@@ -286,13 +334,15 @@ def retry_selection(diffs, files):
     """The modules and match patterns that run the differing tests again.
     A module runs again whole when its file-level result differs and no test
     case of it explains why (env changed, timed out, crashed)."""
-    with_cases = {module_of(t) for t in diffs if not t.endswith(' (file)')}
-    whole = {module_of(t) for t in diffs if t.endswith(' (file)')
+    def whole_module(t):
+        return t.endswith((' (file)', ' (exit status)'))
+
+    with_cases = {module_of(t) for t in diffs if not whole_module(t)}
+    whole = {module_of(t) for t in diffs if whole_module(t)
              and (module_of(t) not in with_cases
                   or not {r.get(module_of(t)) for r in files} <= {'passed', 'failed'})}
     patterns = {f'test.{m}.*' for m in whole}
-    patterns |= {t for t in diffs if module_of(t) and module_of(t) not in whole
-                 and not t.endswith(' (file)')}
+    patterns |= {t for t in diffs if module_of(t) not in whole and not whole_module(t)}
     retry = {module_of(t) for t in diffs} - {None}
     return [m for m in MODULES if m in retry] + sorted(retry - set(MODULES)), sorted(patterns)
 
@@ -326,7 +376,8 @@ def main():
                     help='an interpreter to try (repeatable; default: this one, then '
                          '/usr/bin/python3)')
     ap.add_argument('--module', action='append', help='run only this test module')
-    ap.add_argument('--jobs', type=int, default=2, help='regrtest -j, per run (default 2)')
+    ap.add_argument('--jobs', type=int, default=4,
+                    help='regrtest processes at a time, bare and iomon together (default 4)')
     ap.add_argument('--timeout', type=int, default=300,
                     help='regrtest --timeout: seconds a test module may take (default 300)')
     ap.add_argument('--keep', action='store_true', help='keep the scratch directories')
@@ -342,7 +393,7 @@ def main():
               "Debian's libpython3.11-testsuite")
         return 1
     print(f'cpython: interpreter {python} (Python {version}), tests from {testdir}')
-    print(f'cpython: modules {" ".join(modules)}; -j{args.jobs} per run, -u {RESOURCES}')
+    print(f'cpython: modules {" ".join(modules)}; {args.jobs} at a time, -u {RESOURCES}')
 
     base = tempfile.mkdtemp(prefix='iomon-cpython-')
     started = time.monotonic()
@@ -355,12 +406,15 @@ def main():
             shutil.rmtree(base, ignore_errors=True)
 
 
-def traced_as_it_should(run, round_name):
-    problems = check_trace(run)
-    print(f'cpython: {round_name} trace: {getattr(run, "trace_summary", "-")}')
-    for p in problems:
-        print(f'cpython: FAIL: iomon did not trace as it should ({round_name}): {p}')
-    return not problems
+def traced_as_it_should(runs, round_name):
+    ok = True
+    for run in runs.runs:
+        problems = check_trace(run)
+        print(f'cpython: {run.name} trace: {getattr(run, "trace_summary", "-")}')
+        for p in problems:
+            print(f'cpython: FAIL: iomon did not trace as it should ({run.name}): {p}')
+        ok &= not problems
+    return ok
 
 
 def print_baseline(bare):
@@ -375,15 +429,21 @@ def print_baseline(bare):
         print('cpython: failing without iomon too (the baseline): ' + ', '.join(failing))
 
 
-def print_details(test_ids, runs, most=10):
+def print_details(test_ids, runs, kept, most=10):
     for test_id in test_ids[:most]:
         for run in runs:
             msg = run.messages.get(test_id)
             if msg:
                 print(f'--- {test_id}, {run.name}:')
                 print('\n'.join(msg.rstrip().split('\n')[-20:]))
-    for run in runs:
-        print(f'--- the end of {run.name}\'s output ({run.log}):')
+    modules = {module_of(t) for t in test_ids}
+    for run in [r for side in runs for r in side.runs if r.modules[0] in modules]:
+        hung = run.hung()
+        if hung:
+            print(f'--- where {run.name} timed out (regrtest --timeout):')
+            print(hung, end='')
+        print(f'--- the end of {run.name}\'s output ({run.log}'
+              f'{"" if kept else ", kept with --keep"}):')
         print(run.tail())
 
 
@@ -422,7 +482,7 @@ def compare(base, python, modules, args, started):
                   + ', '.join(flaky_bare))
     if real:
         print(f'\ncpython: {len(real)} differ with iomon, in both rounds:')
-        print_details(real, (bare, traced))
+        print_details(real, (bare, traced), args.keep)
     seconds = time.monotonic() - started
     if real or not traced_ok:
         print(f'cpython: FAIL: {len(real)} differences that showed twice; iomon traced '
