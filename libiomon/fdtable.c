@@ -76,8 +76,14 @@ static bool write_begin(struct fd_entry *e)
 		uint32_t s = atomic_load_explicit(&e->seq, memory_order_relaxed);
 		if (!(s & 1) && atomic_compare_exchange_weak_explicit(&e->seq, &s, s + 1,
 								      memory_order_acquire,
-								      memory_order_relaxed))
+								      memory_order_relaxed)) {
+			/* The odd count must be seen before any byte of the
+			 * new path: a reader then retries rather than copy a
+			 * half-written one.  x86 orders stores anyway; weaker
+			 * CPUs need the fence. */
+			atomic_thread_fence(memory_order_release);
 			return true;
+		}
 	}
 	return false;
 }
