@@ -233,8 +233,6 @@ static void emit(struct iomon_record *rec, uint64_t end)
 
 	if (IOMON_UNLIKELY(!r))
 		return;
-	if (!in_fork_child && !start_stop)
-		iomon_sender_ensure();
 	size_t need = sizeof(struct iomon_packed) + packed_bound(rec->s1) +
 		      packed_bound(rec->s2) + IOMON_PACKED_ALIGN;
 	struct iomon_packed *pk = (void *)iomon_ring_reserve(r, need);
@@ -253,10 +251,13 @@ static void emit(struct iomon_record *rec, uint64_t end)
 	size = (size + IOMON_PACKED_ALIGN - 1) & ~(size_t)(IOMON_PACKED_ALIGN - 1);
 	pk->size = (uint32_t)size;
 	iomon_ring_commit(r, (char *)pk + size);
+	bool now = start_stop || atomic_load_explicit(&exiting, memory_order_relaxed);
+	/* After the commit: the sender may be ending (it ends when idle). */
+	if (!in_fork_child && !now)
+		iomon_sender_ensure();
 	/* Unbuffered, or after the library's destructor, when nothing else
 	 * will flush: send it now. */
-	if (IOMON_UNLIKELY(start_stop || iomon_config.unbuffered ||
-			   atomic_load_explicit(&exiting, memory_order_relaxed)))
+	if (IOMON_UNLIKELY(now || iomon_config.unbuffered))
 		iomon_flush();
 }
 

@@ -8,6 +8,20 @@
  * child that never records starts none.  Whoever holds send_lock owns the
  * socket and the consuming side of every ring: the sender thread normally,
  * or a thread flushing synchronously before exec or exit.
+ *
+ * It ends after SENDER_IDLE_MS with nothing to send, and the next record
+ * starts it again (the socket stays open: it is the process's).  This is
+ * what lets a program end as it would without the library when its main
+ * thread calls pthread_exit(): the C library ends the process (exit(0))
+ * when its last thread ends, and a sender that never ended would keep it
+ * alive forever.  Ending when idle is simpler and more exact than asking
+ * the kernel whether the program's threads are all gone: the zombie main
+ * thread still counts in /proc/self/stat, reading /proc takes a descriptor
+ * the program may expect for its own next open(), and the C library's own
+ * count is private.  So the sender is at most SENDER_IDLE_MS late to end
+ * the process, and it then runs the program's exit (its atexit handlers
+ * and the library's destructor, which records STOP), as the last thread
+ * does without the library; only its signals stay blocked.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -34,13 +48,18 @@
 #define DROP_SEND_TIMEOUT_MS 250
 /* Where the socket is moved, out of the way of the program's own fds. */
 #define SOCKET_FD_FLOOR 900
+/* How long the sender thread waits with nothing to send before it ends. */
+#define SENDER_IDLE_MS (10 * IOMON_FLUSH_MS)
 
 enum link { LINK_NEW, LINK_UP, LINK_DOWN, LINK_GONE };
 
 static pthread_mutex_t send_lock = PTHREAD_MUTEX_INITIALIZER;
 static _Atomic int link_state = LINK_NEW;
+/* Someone is to send the records: a sender thread runs, or is being
+ * started by whoever set this. */
 static _Atomic bool sender_running;
-static _Atomic bool sender_starting;
+/* This thread was the sender: it may now be running the program's exit. */
+static IOMON_TLS bool was_sender;
 static _Atomic uint32_t kick_word;
 static uint16_t collector_port;
 /* Read by the program's threads too (iomon_fd_is_own), hence atomic. */
@@ -287,9 +306,12 @@ static void ship(struct iomon_ring *r, uint64_t pos, uint64_t head)
 	}
 }
 
-/* Ships (or, with no collector, discards and counts) every ring's records. */
-static void drain(void)
+/* Ships (or, with no collector, discards and counts) every ring's records;
+ * false if there were none, nor anything else to do. */
+static bool drain(void)
 {
+	bool work = dropped != 0;
+
 	if (atomic_load(&link_state) == LINK_UP && !socket_checked_recently() &&
 	    !socket_still_ours())
 		link_lost();
@@ -299,6 +321,7 @@ static void drain(void)
 	for (struct iomon_ring *r = iomon_ring_first(); r; r = iomon_ring_reap(r)) {
 		dropped += atomic_exchange_explicit(&r->dropped, 0, memory_order_relaxed);
 		uint64_t head = iomon_ring_head(r), tail = iomon_ring_tail(r);
+		work |= dropped != 0 || head != tail;
 		/* Not connected yet: keep the records for the next attempt. */
 		if (head == tail || atomic_load(&link_state) == LINK_DOWN)
 			continue;
@@ -306,6 +329,41 @@ static void drain(void)
 	}
 	if (dropped && atomic_load(&link_state) == LINK_UP)
 		report_dropped();
+	return work;
+}
+
+/* Anything for the sender to do: records, drops, or a ring to free.  The
+ * caller holds send_lock (rings are freed under it). */
+static bool pending(void)
+{
+	if (dropped)
+		return true;
+	for (struct iomon_ring *r = iomon_ring_first(); r; r = r->next)
+		if (iomon_ring_head(r) != iomon_ring_tail(r) ||
+		    atomic_load_explicit(&r->dropped, memory_order_relaxed) ||
+		    atomic_load_explicit(&r->orphaned, memory_order_relaxed))
+			return true;
+	return false;
+}
+
+/*
+ * May the idle sender end?  It says it no longer runs, then looks once
+ * more; a writer commits its record, then looks whether the sender runs
+ * (iomon_sender_ensure).  The two fences order each side's store before
+ * its load, so one of the two sees the other: the sender sees the record
+ * and carries on, or the writer sees no sender and starts one.  The caller
+ * holds send_lock.
+ */
+static bool sender_may_end(void)
+{
+	bool expected = false;
+
+	atomic_store(&sender_running, false);
+	atomic_thread_fence(memory_order_seq_cst);
+	if (!pending())
+		return true;
+	/* Carry on, unless a writer has taken the job already. */
+	return !atomic_compare_exchange_strong(&sender_running, &expected, true);
 }
 
 void iomon_flush(void)
@@ -348,22 +406,35 @@ bool iomon_sender_wait_for_room(struct iomon_ring *r, uint64_t tail)
 static void *sender_main(void *arg)
 {
 	static const struct timespec period = { .tv_nsec = IOMON_FLUSH_MS * 1000 * 1000 };
+	uint64_t idle_since = iomon_monotonic_ns();
+	bool end = false;
 
 	(void)arg;
 	iomon_busy = 1;
 	/* Not pthread_setname_np() from the creator: that opens a file in
 	 * /proc, taking a descriptor the program's next open() expects. */
 	prctl(PR_SET_NAME, "iomon-sender");
-	for (;;) {
+	while (!end) {
 		uint32_t seen = atomic_load_explicit(&kick_word, memory_order_acquire);
 		pthread_mutex_lock(&send_lock);
-		drain();
+		uint64_t now = iomon_monotonic_ns();
+		if (drain())
+			idle_since = now;
+		if (atomic_load(&link_state) == LINK_GONE) {
+			atomic_store(&sender_running, false);
+			end = true;
+		} else if (now - idle_since >= SENDER_IDLE_MS * UINT64_C(1000000)) {
+			end = sender_may_end();
+		}
 		pthread_mutex_unlock(&send_lock);
-		if (atomic_load(&link_state) == LINK_GONE)
-			break;
-		futex(&kick_word, FUTEX_WAIT_PRIVATE, seen, &period);
+		if (!end)
+			futex(&kick_word, FUTEX_WAIT_PRIVATE, seen, &period);
 	}
-	atomic_store(&sender_running, false);
+	/* If the program's threads have all ended, the C library now runs its
+	 * exit on this thread: its calls, and the destructor's STOP, are the
+	 * program's to record. */
+	was_sender = true;
+	iomon_busy = 0;
 	return NULL;
 }
 
@@ -372,9 +443,19 @@ void iomon_sender_ensure(void)
 	pthread_attr_t attr;
 	pthread_t thread;
 	sigset_t all, old;
+	bool expected = false;
 
-	if (IOMON_LIKELY(atomic_load_explicit(&sender_running, memory_order_relaxed)) ||
-	    atomic_exchange(&sender_starting, true))
+	/* The record is committed: see sender_may_end(). */
+	atomic_thread_fence(memory_order_seq_cst);
+	if (IOMON_LIKELY(atomic_load_explicit(&sender_running, memory_order_relaxed)))
+		return;
+	/* The former sender running the program's exit: a thread started now
+	 * would end the process a second time when it ends. */
+	if (was_sender) {
+		iomon_flush();
+		return;
+	}
+	if (!atomic_compare_exchange_strong(&sender_running, &expected, true))
 		return;
 	/* The thread inherits this mask: it never takes a signal meant for the
 	 * program. */
@@ -383,11 +464,10 @@ void iomon_sender_ensure(void)
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	pthread_attr_setstacksize(&attr, 64 * 1024 + IOMON_RECORD_MAX);
-	if (pthread_create(&thread, &attr, sender_main, NULL) == 0)
-		atomic_store(&sender_running, true);
+	if (pthread_create(&thread, &attr, sender_main, NULL) != 0)
+		atomic_store(&sender_running, false);
 	pthread_attr_destroy(&attr);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	atomic_store(&sender_starting, false);
 }
 
 void iomon_sender_atfork_child(void)
@@ -395,7 +475,7 @@ void iomon_sender_atfork_child(void)
 	/* The parent's sender thread and connection are the parent's. */
 	pthread_mutex_init(&send_lock, NULL);
 	atomic_store(&sender_running, false);
-	atomic_store(&sender_starting, false);
+	was_sender = false;
 	close_socket();
 	failed_connects = 0;
 	dropped = 0;

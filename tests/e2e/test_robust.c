@@ -11,6 +11,7 @@
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
@@ -19,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -119,6 +121,7 @@ struct stub {
 	bool died;
 	uint64_t died_at; /* now_ms() */
 	pthread_t thread;
+	pthread_mutex_t lock; /* data, len, room: for stub_has() while it runs */
 };
 
 /* The buffer grows by doubling: megabytes come 64 KiB at a time, and a
@@ -126,10 +129,12 @@ struct stub {
  * make that quadratic. */
 static void stub_append(struct stub *s, const char *buf, size_t n)
 {
+	pthread_mutex_lock(&s->lock);
 	if (s->room - s->len < n + 1)
 		s->data = realloc(s->data, s->room = 2 * s->room + n + 1);
 	memcpy(s->data + s->len, buf, n);
 	s->len += n;
+	pthread_mutex_unlock(&s->lock);
 	for (size_t i = 0; i < n; i++)
 		s->lines += buf[i] == '\n';
 }
@@ -197,6 +202,7 @@ static void stub_start(struct stub *s, int stall_ms, size_t die_after_lines)
 	socklen_t alen = sizeof(a);
 
 	memset(s, 0, sizeof(*s));
+	pthread_mutex_init(&s->lock, NULL);
 	s->stall_ms = stall_ms;
 	s->die_after_lines = die_after_lines;
 	s->listener = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -205,6 +211,15 @@ static void stub_start(struct stub *s, int stall_ms, size_t die_after_lines)
 		  getsockname(s->listener, (struct sockaddr *)&a, &alen) == 0);
 	s->port = ntohs(a.sin_port);
 	cr_assert(pthread_create(&s->thread, NULL, stub_main, s) == 0);
+}
+
+/* Has what came so far the string needle?  While the stub runs. */
+static bool stub_has(struct stub *s, const char *needle)
+{
+	pthread_mutex_lock(&s->lock);
+	bool has = s->len && memmem(s->data, s->len, needle, strlen(needle));
+	pthread_mutex_unlock(&s->lock);
+	return has;
 }
 
 /* Waits until every connection has ended; what came is in s->data. */
@@ -744,5 +759,106 @@ Test(robust, a_thousand_threads_each_record_once)
 		writes += r.recs[i].op == O(WRITE) && strcmp(r.recs[i].s1, "/dev/null") == 0;
 	cr_assert_eq(writes, 1000, "%zu of the 1000 threads' writes recorded", writes);
 	cr_assert_eq(count_recs(&r, D(START_STOP), O(DROPPED)), 0, "records were dropped");
+	run_free(&r);
+}
+
+/* ---- The main thread ends first ---- */
+
+#define LASTTHREAD(scenario) LIST(prog_path("lastthread"), scratch_dir(), scenario)
+
+/* Each of the files named was opened, written and closed, once; the
+ * records end with STOP. */
+static void expect_files_written(const struct run *r, const char *const *names, const char *what)
+{
+	for (; *names; names++) {
+		const char *path = scratch_file(*names);
+		cr_assert_eq(count_on(r, D(FILE_OPEN_CLOSE), O(OPEN), path), 1, "%s: open %s",
+			     what, *names);
+		cr_assert_eq(count_on(r, D(FILE_WRITE), O(WRITE), path), 1, "%s: write %s", what,
+			     *names);
+		cr_assert_eq(count_on(r, D(FILE_OPEN_CLOSE), O(CLOSE), path), 1, "%s: close %s",
+			     what, *names);
+	}
+	cr_assert_gt(r->nrecs, 0, "%s: no records", what);
+	cr_assert(r->recs[r->nrecs - 1].domain == D(START_STOP) &&
+			  r->recs[r->nrecs - 1].op == O(STOP),
+		  "%s: the last record is not STOP", what);
+	cr_assert_eq(count_recs(r, D(START_STOP), O(DROPPED)), 0, "%s: records dropped", what);
+}
+
+/*
+ * The C library ends the process when its last thread ends, here not the
+ * main thread: the library's sender thread must not keep it alive (it
+ * ends when idle).  Then the last thread to end is the sender, on which
+ * the C library runs the program's exit: the atexit handler's calls and
+ * the STOP are recorded, and the program's output is flushed.
+ */
+Test(robust, a_main_thread_that_exits_first_ends_as_without_the_library)
+{
+	const char *const *modes[] = {NONE, LIST("-u"), LIST("--drop")};
+	const char *scenarios[] = {"returns", "exits"};
+
+	for (size_t m = 0; m < sizeof(modes) / sizeof(modes[0]); m++) {
+		for (size_t k = 0; k < sizeof(scenarios) / sizeof(scenarios[0]); k++) {
+			char what[64];
+			struct run bare, r;
+			snprintf(what, sizeof(what), "%s %s", scenarios[k],
+				 modes[m][0] ? modes[m][0] : "");
+			run_command(&bare, LASTTHREAD(scenarios[k]), NONE);
+			cr_assert_eq(bare.status, 0, "%s without iomon: %s", what, bare.err);
+			run_traced(&r, modes[m], LASTTHREAD(scenarios[k]), NONE);
+			expect_scenario_ran(&r, "lastthread", scenarios[k]);
+			cr_assert_str_eq(r.err, "", "%s: stderr: %s", what, r.err);
+			expect_files_written(&r, LIST("t", "atexit"), what);
+			run_free(&r);
+			run_free(&bare);
+		}
+	}
+}
+
+/*
+ * The thread writes, sleeps long enough for the sender thread to end
+ * idle, writes again and blocks until the test closes its input: the
+ * second write's record must come meanwhile (the next record starts the
+ * sender again), not at the exit.
+ */
+Test(robust, a_record_made_after_the_sender_ended_arrives_while_its_thread_blocks)
+{
+	struct stub s;
+	char port[16];
+	int in[2];
+	int status;
+	struct run r = {0};
+
+	stub_start(&s, 0, 0);
+	snprintf(port, sizeof(port), "%d", s.port);
+	/* Made before the fork: the child's would be a directory of its own. */
+	const char *const *argv = LIST(launcher_path(), "-p", port, "--", prog_path("lastthread"),
+				       scratch_dir(), "blocks");
+	cr_assert(pipe(in) == 0);
+	pid_t pid = fork();
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+		dup2(in[0], 0);
+		dup2(null, 1);
+		closefrom(3);
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	close(in[0]);
+	bool seen = false;
+	for (int waited_ms = 0; !seen && waited_ms < 20000; waited_ms += 10) {
+		usleep(10 * 1000);
+		seen = stub_has(&s, scratch_file("second"));
+	}
+	close(in[1]);
+	cr_assert(waitpid(pid, &status, 0) == pid);
+	stub_finish(&s);
+	cr_assert(seen, "the second write's record did not come while the thread was blocked");
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "lastthread blocks failed");
+	parse_trace(&r, s.data, s.len);
+	cr_assert_eq(r.bad_lines, 0);
+	expect_files_written(&r, LIST("first", "second", "atexit"), "blocks");
+	free(s.data);
 	run_free(&r);
 }
