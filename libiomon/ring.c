@@ -15,6 +15,7 @@ _Static_assert(IOMON_RING_SIZE % IOMON_PACKED_ALIGN == 0, "records never straddl
 
 static struct iomon_ring *_Atomic ring_list;
 static IOMON_TLS struct iomon_ring *my_ring;
+IOMON_TLS bool iomon_thread_ended;
 static pthread_key_t exit_key;
 static pthread_once_t exit_key_once = PTHREAD_ONCE_INIT;
 
@@ -38,6 +39,7 @@ static void ring_orphan(void *arg)
 	struct iomon_ring *r = arg;
 
 	my_ring = NULL;
+	iomon_thread_ended = true;
 	atomic_store_explicit(&r->orphaned, true, memory_order_release);
 }
 

@@ -22,6 +22,14 @@
  * the process, and it then runs the program's exit (its atexit handlers
  * and the library's destructor, which records STOP), as the last thread
  * does without the library; only its signals stay blocked.
+ *
+ * A thread that has ended (iomon_thread_ended) never starts the sender: it
+ * may be the last, running the exit; the thread would count as a new one,
+ * and when it ended, idle, the C library would call exit() a second time,
+ * while the first still runs.  Such a thread sends its records itself.
+ * (Known only of threads that made a record before they ended: a last
+ * thread that made none, whose exit makes records for longer than
+ * SENDER_IDLE_MS, still starts a sender that ends the process early.)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -58,8 +66,6 @@ static _Atomic int link_state = LINK_NEW;
 /* Someone is to send the records: a sender thread runs, or is being
  * started by whoever set this. */
 static _Atomic bool sender_running;
-/* This thread was the sender: it may now be running the program's exit. */
-static IOMON_TLS bool was_sender;
 static _Atomic uint32_t kick_word;
 static uint16_t collector_port;
 /* Read by the program's threads too (iomon_fd_is_own), hence atomic. */
@@ -433,7 +439,7 @@ static void *sender_main(void *arg)
 	/* If the program's threads have all ended, the C library now runs its
 	 * exit on this thread: its calls, and the destructor's STOP, are the
 	 * program's to record. */
-	was_sender = true;
+	iomon_thread_ended = true;
 	iomon_busy = 0;
 	return NULL;
 }
@@ -449,9 +455,8 @@ void iomon_sender_ensure(void)
 	atomic_thread_fence(memory_order_seq_cst);
 	if (IOMON_LIKELY(atomic_load_explicit(&sender_running, memory_order_relaxed)))
 		return;
-	/* The former sender running the program's exit: a thread started now
-	 * would end the process a second time when it ends. */
-	if (was_sender) {
+	/* See the top of the file. */
+	if (iomon_thread_ended) {
 		iomon_flush();
 		return;
 	}
@@ -475,7 +480,7 @@ void iomon_sender_atfork_child(void)
 	/* The parent's sender thread and connection are the parent's. */
 	pthread_mutex_init(&send_lock, NULL);
 	atomic_store(&sender_running, false);
-	was_sender = false;
+	iomon_thread_ended = false;
 	close_socket();
 	failed_connects = 0;
 	dropped = 0;

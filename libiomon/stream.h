@@ -23,6 +23,7 @@
 #include <sys/uio.h>
 
 #include "format.h"
+#include "iomon.h"
 
 #define IOMON_RING_SIZE (64 * 1024)
 #define IOMON_FLUSH_MS 100
@@ -97,6 +98,9 @@ void iomon_ring_release(struct iomon_ring *r, uint64_t pos);
 struct iomon_ring *iomon_ring_reap(struct iomon_ring *r);
 /* After fork, in the child: only the calling thread's ring survives, empty. */
 void iomon_ring_atfork_child(void);
+/* This thread has ended (its ring's destructor ran, or it was the sender):
+ * it may be the process's last, running its exit (sender.c). */
+extern IOMON_TLS bool iomon_thread_ended;
 
 /* The sender. */
 void iomon_sender_kick(void);

@@ -817,6 +817,22 @@ Test(robust, a_main_thread_that_exits_first_ends_as_without_the_library)
 }
 
 /*
+ * The last thread runs the exit, whose atexit handler lasts longer than
+ * an idle sender thread: a sender started then would end the process a
+ * second time, cutting the handler short.
+ */
+Test(robust, an_exit_run_by_the_last_thread_runs_to_its_end)
+{
+	struct run r;
+
+	run_traced(&r, NONE, LASTTHREAD("slow-exit"), NONE);
+	expect_scenario_ran(&r, "lastthread", "slow-exit");
+	cr_assert_str_eq(r.err, "", "stderr: %s", r.err);
+	expect_files_written(&r, LIST("t", "atexit", "late"), "slow-exit");
+	run_free(&r);
+}
+
+/*
  * The thread writes, sleeps long enough for the sender thread to end
  * idle, writes again and blocks until the test closes its input: the
  * second write's record must come meanwhile (the next record starts the

@@ -7,6 +7,9 @@
  *   lastthread DIR blocks    the thread writes DIR/first, then, 1.5 s
  *                            later, DIR/second, then waits for its
  *                            standard input to close before returning
+ *   lastthread DIR slow-exit as returns, but the thread ends 1.5 s after
+ *                            its write, and the atexit handler writes
+ *                            DIR/late 1.5 s after DIR/atexit
  * and an atexit handler writes DIR/atexit, on whichever thread ends the
  * process.  For tests/e2e/test_robust.c: with the library, the process
  * must end as it does without, and every record come.
@@ -35,15 +38,30 @@ static void sleep_ms(long ms)
 		CHECK(errno == EINTR);
 }
 
+static bool slow_exit;
+
 static void at_exit(void)
 {
 	write_file("atexit");
+	if (slow_exit) {
+		/* Longer than an idle sender thread lasts. */
+		sleep_ms(1500);
+		write_file("late");
+	}
 }
 
 static void *returns(void *arg)
 {
 	write_file("t");
 	sleep_ms(100);
+	return arg;
+}
+
+/* Ends after an idle sender thread has ended: it runs the exit. */
+static void *returns_late(void *arg)
+{
+	write_file("t");
+	sleep_ms(1500);
 	return arg;
 }
 
@@ -90,10 +108,17 @@ static void run_blocks(void)
 	last_thread(blocks);
 }
 
+static void run_slow_exit(void)
+{
+	slow_exit = true;
+	last_thread(returns_late);
+}
+
 static const struct scenario scenarios[] = {
 	{ "returns", run_returns },
 	{ "exits", run_exits },
 	{ "blocks", run_blocks },
+	{ "slow-exit", run_slow_exit },
 };
 
 int main(int argc, char **argv)
