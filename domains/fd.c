@@ -24,6 +24,8 @@ static const char *range_str(unsigned first, unsigned last, char buf[static 192]
 #define IOMON_FD_AFTER_SPARING_RANGE (void)0
 #define IOMON_FD_BEFORE_SPARING_FROM real = iomon_closefrom_sparing
 #define IOMON_FD_AFTER_SPARING_FROM (void)0
+#define IOMON_FD_OWN_SPARING_RANGE 0
+#define IOMON_FD_OWN_SPARING_FROM 0
 
 /* close_range with CLOSE_RANGE_CLOEXEC only marks the descriptors. */
 #define IOMON_HAS_EFFECT_CLOSES_RANGE_UNLESS_CLOEXEC(first, last, flags) 1

@@ -19,6 +19,7 @@
 #define IOMON_FAIL_NEG1_UNLESS_EOF(stream) \
 	(ret == -1 && (!(stream) || ferror_unlocked(stream) || !feof_unlocked(stream)))
 #define IOMON_ERRNO_NEG1_UNLESS_EOF(stream) saved_errno
+#define IOMON_NOT_OPEN_NEG1_UNLESS_EOF(stream) (errno = EBADF, -1)
 
 /* fgetc, fputc and their kind move one byte, unless they return EOF (the
  * end of the file, or a failure). */

@@ -87,6 +87,9 @@ static inline uint64_t socket_mmsg_bytes(const struct mmsghdr *msgs, int n)
 	call.rec.fd = (fd);                  \
 	socklen_t addr_cap = (msg) ? (msg)->msg_namelen : 0
 #define IOMON_FD_AFTER_ARG_CAP_MSG(fd, msg) (void)0
+#define IOMON_FD_OWN_RET_CAP(lenp) 0
+#define IOMON_FD_OWN_ARG_CAP(fd, lenp) iomon_fd_is_own(fd)
+#define IOMON_FD_OWN_ARG_CAP_MSG(fd, msg) iomon_fd_is_own(fd)
 #define ADDR_LEN(len) ((len) < addr_cap ? (len) : addr_cap)
 
 /* S1 SOURCE(addr, lenp): the sender from the out-parameters, if the caller

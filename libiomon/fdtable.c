@@ -134,11 +134,15 @@ void iomon_fd_forget(int fd)
 	write_end(e);
 }
 
-/* Fills an entry the table has never seen from the kernel's own view. */
+/* Fills an entry the table has never seen from the kernel's own view.  The
+ * library's own descriptor is not open, to the program: a record of a call
+ * on it names no file, as for any descriptor that is not open. */
 static void learn(int fd)
 {
 	struct fd_entry *known = entry(fd, false);
 
+	if (iomon_fd_is_own(fd))
+		return;
 	if (known && atomic_load_explicit(&known->len, memory_order_relaxed) != UNKNOWN)
 		return;
 	if (fd == AT_FDCWD) {

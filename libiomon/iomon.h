@@ -200,12 +200,22 @@ void iomon_fd_learn(int fd);
 /* Writes the CSV-encoded path of fd; at most IOMON_FIELD_MAX bytes. */
 char *iomon_fd_put(char *dst, int fd);
 
-/* The library's own descriptor (its socket): the program cannot close it,
- * and a dup2() onto it moves the socket first (iomon_fd_evict). */
-bool iomon_fd_is_own(int fd);
+/*
+ * The library's own descriptor (its socket), or -1.  To the program it is
+ * a descriptor that is not open: every call naming it answers EBADF
+ * (wrap.h), a dup2() onto it moves the socket first (iomon_fd_evict), and
+ * close_range() and closefrom() spare it.  Asked on every call that takes
+ * a descriptor: one compare, which is almost never equal.
+ */
+extern _Atomic int iomon_own_fd;
+
+static inline bool iomon_fd_is_own(int fd)
+{
+	return IOMON_UNLIKELY(fd == atomic_load_explicit(&iomon_own_fd, memory_order_relaxed)) &&
+	       fd >= 0;
+}
+
 void iomon_fd_evict(int fd);
-/* What close() of a descriptor that is not open does. */
-int iomon_close_not_open(int fd);
 /* close_range() and closefrom() that spare the library's descriptor. */
 int iomon_close_range_sparing(unsigned first, unsigned last, int flags);
 void iomon_closefrom_sparing(int lowfd);

@@ -68,8 +68,9 @@ static _Atomic int link_state = LINK_NEW;
 static _Atomic bool sender_running;
 static _Atomic uint32_t kick_word;
 static uint16_t collector_port;
-/* Read by the program's threads too (iomon_fd_is_own), hence atomic. */
-static _Atomic int sock = -1;
+/* The socket's number, or -1: read by the program's threads too, on every
+ * call (iomon_fd_is_own), hence atomic and not static. */
+_Atomic int iomon_own_fd = -1;
 static dev_t sock_dev;
 static ino_t sock_ino;
 static int failed_connects;
@@ -86,16 +87,16 @@ static bool socket_still_ours(void)
 {
 	struct stat st;
 
-	return sock >= 0 && syscall(SYS_fstat, sock, &st) == 0 && st.st_dev == sock_dev &&
-	       st.st_ino == sock_ino;
+	return iomon_own_fd >= 0 && syscall(SYS_fstat, iomon_own_fd, &st) == 0 &&
+	       st.st_dev == sock_dev && st.st_ino == sock_ino;
 }
 
 /* Never closes a descriptor that is no longer ours. */
 static void close_socket(void)
 {
 	if (socket_still_ours())
-		syscall(SYS_close, sock);
-	sock = -1;
+		syscall(SYS_close, iomon_own_fd);
+	iomon_own_fd = -1;
 }
 
 static void set_link(enum link state)
@@ -128,7 +129,7 @@ static void open_socket(void)
 		syscall(SYS_close, fd);
 		return;
 	}
-	sock = fd;
+	iomon_own_fd = fd;
 	sock_dev = st.st_dev;
 	sock_ino = st.st_ino;
 }
@@ -144,10 +145,10 @@ static bool try_connect(void)
 	};
 
 	if (!socket_still_ours()) {
-		sock = -1;
+		iomon_own_fd = -1;
 		open_socket();
 	}
-	return sock >= 0 && syscall(SYS_connect, sock, &addr, sizeof(addr)) == 0;
+	return iomon_own_fd >= 0 && syscall(SYS_connect, iomon_own_fd, &addr, sizeof(addr)) == 0;
 }
 
 /* A socket whose connect failed cannot be used again; after
@@ -170,13 +171,13 @@ static bool connect_collector(void)
 
 	if (!try_connect())
 		return connect_failed();
-	syscall(SYS_setsockopt, sock, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	syscall(SYS_setsockopt, iomon_own_fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	/* Dropping rather than waiting: no send may wait on the collector
 	 * for long, not even the last flush at exit.  One that times out ends
 	 * the connection, and its records are counted as dropped. */
 	if (iomon_config.drop_when_full) {
 		struct timeval timeout = { .tv_usec = DROP_SEND_TIMEOUT_MS * 1000 };
-		syscall(SYS_setsockopt, sock, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof(timeout));
+		syscall(SYS_setsockopt, iomon_own_fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof(timeout));
 	}
 	/* The session token first: without it the collector reads nothing. */
 	struct iovec hello = { iomon_config.hello, iomon_config.hello_len };
@@ -196,7 +197,7 @@ static bool send_all(struct iovec *iov, int iovcnt, size_t *sent)
 	if (sent)
 		*sent = 0;
 	while (msg.msg_iovlen) {
-		long n = syscall(SYS_sendmsg, sock, &msg, MSG_NOSIGNAL);
+		long n = syscall(SYS_sendmsg, iomon_own_fd, &msg, MSG_NOSIGNAL);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -490,11 +491,6 @@ void iomon_sender_atfork_child(void)
 	}
 }
 
-bool iomon_fd_is_own(int fd)
-{
-	return fd >= 0 && fd == atomic_load_explicit(&sock, memory_order_relaxed);
-}
-
 void iomon_fd_evict(int fd)
 {
 	if (!iomon_fd_is_own(fd))
@@ -505,20 +501,13 @@ void iomon_fd_evict(int fd)
 	if (moved < 0)
 		moved = (int)syscall(SYS_fcntl, fd, F_DUPFD_CLOEXEC, 3);
 	if (moved >= 0)
-		atomic_store(&sock, moved);
-}
-
-int iomon_close_not_open(int fd)
-{
-	(void)fd;
-	errno = EBADF;
-	return -1;
+		atomic_store(&iomon_own_fd, moved);
 }
 
 /* The range in up to two pieces around the library's socket. */
 int iomon_close_range_sparing(unsigned first, unsigned last, int flags)
 {
-	int own = atomic_load(&sock);
+	int own = atomic_load(&iomon_own_fd);
 
 	if (own < 0 || (unsigned)own < first || (unsigned)own > last)
 		return (int)syscall(SYS_close_range, first, last, flags);

@@ -9,9 +9,30 @@
  * row into: the pointer to the real function, its entry in the "iomon_rows"
  * section (so the core resolves it at start-up without knowing the domain),
  * and the exported wrapper.  Every wrapper does the same things in the same
- * order: pass straight through unless recording; clock; real call; save
- * errno; decide failure; clock and emit; update the fd table; restore errno;
+ * order: pass straight through unless recording or the call names the
+ * library's own descriptor; clock; real call, or for the library's own
+ * descriptor the answer of one that is not open (below); save errno;
+ * decide failure; clock and emit; update the fd table; restore errno;
  * return.
+ *
+ * The library's own descriptor (its socket) is not open, as far as the
+ * program can tell: a call that names it answers as it would for a
+ * descriptor that is not open (the FAIL rule's failure value, EBADF),
+ * without calling the real function and without touching the socket; and
+ * it is recorded as the failed call it is.  Whether a call names it comes
+ * from the rules that take a descriptor argument, so a row gets this from
+ * its columns: the FD rule (IOMON_FD_OWN_<RULE>, which every FD rule has)
+ * and the S1 and S2 rules that name another descriptor (AT_PATH,
+ * AT_PATH_OR_FD, FD_PATH_OF: IOMON_STR_OWN_<RULE>, which only they have).
+ * A *at call names dirfd when it looks at it: to act on it, or to resolve
+ * a relative path, where the kernel answers EBADF for a dirfd that is not
+ * open; an absolute path ignores dirfd, and an empty path without
+ * AT_EMPTY_PATH fails (ENOENT) before dirfd is looked at, so these go to
+ * the real call, whose answer is the same either way.  The cost, on a call
+ * that takes a descriptor: one compare, almost never equal.  A thread
+ * inside the library (a signal handler that interrupted a record) passes
+ * every call through, this one too; functions that return nothing
+ * (IOMON_WRAP_VOID) take no plain descriptor.
  *
  * The columns name a rule each; the rules are the IOMON_<COLUMN>_<RULE>
  * macros below.  Inside a rule, `ret` is the real function's result, the
@@ -29,8 +50,7 @@
  *           (dirfd of the DIR * argument or result), FIRST_OF(fds) (fds[0]
  *           of an array filled in), EMPTY_PATH(dirfd, p, flags) (dirfd when
  *           a *at call acts on it, else none), IN_PARENT (none, and the record is made
- *           only where the call returned non-zero: fork), CLOSING(fd) (close:
- *           the library's own descriptor answers EBADF), NONE
+ *           only where the call returned non-zero: fork), NONE
  *   BYTES   bytes transferred: RET, ITEMS(size) (ret items of size),
  *           ARG(n) (n, on success), STRLEN(s) (strlen(s), on success), NONE
  *   S1, S2  the strings: PATH(p) (a path; a relative one is recorded as the
@@ -159,7 +179,39 @@ static inline bool iomon_acts_on_dirfd(const char *path, int flags)
 	return (flags & AT_EMPTY_PATH) && (!path || !*path);
 }
 
-/* FD rules: one part before the real call, one after. */
+/* Whether a *at call given the library's own descriptor as dirfd looks at
+ * it (see the top): to act on it, or to resolve a relative path. */
+static inline bool iomon_at_own(int dirfd, const char *path, int flags)
+{
+	return iomon_fd_is_own(dirfd) &&
+	       (iomon_acts_on_dirfd(path, flags) || (path && path[0] && path[0] != '/'));
+}
+
+/* What a call answers for a descriptor that is not open, by FAIL rule: its
+ * failure value, with errno EBADF, or EBADF as the result (ERRNO_RET).
+ * The stdio rules have one too, though a stream is never the socket. */
+#define IOMON_NOT_OPEN_NEG1 (errno = EBADF, -1)
+#define IOMON_NOT_OPEN_NULLPTR (errno = EBADF, NULL)
+#define IOMON_NOT_OPEN_NEG (errno = EBADF, -1)
+#define IOMON_NOT_OPEN_ISEOF (errno = EBADF, EOF)
+#define IOMON_NOT_OPEN_SHORT(n, stream) (errno = EBADF, 0)
+#define IOMON_NOT_OPEN_NULLERR(stream) (errno = EBADF, NULL)
+#define IOMON_NOT_OPEN_EOFERR(stream) (errno = EBADF, EOF)
+#define IOMON_NOT_OPEN_ERRNO_RET EBADF
+#define IOMON_NOT_OPEN_NULL_ERRNO_SET (errno = EBADF, NULL)
+
+/* FD rules: one part before the real call, one after, and OWN: whether
+ * the call names the library's own descriptor. */
+#define IOMON_FD_OWN_ARG(x) iomon_fd_is_own(x)
+#define IOMON_FD_OWN_RET 0
+#define IOMON_FD_OWN_FILE(stream) 0
+#define IOMON_FD_OWN_RET_FILE 0
+#define IOMON_FD_OWN_DIR(d) 0
+#define IOMON_FD_OWN_RET_DIR 0
+#define IOMON_FD_OWN_IN_PARENT 0
+#define IOMON_FD_OWN_FIRST_OF(fds) 0
+#define IOMON_FD_OWN_EMPTY_PATH(dirfd, p, flags) iomon_at_own(dirfd, p, flags)
+#define IOMON_FD_OWN_NONE 0
 #define IOMON_FD_BEFORE_ARG(x) call.rec.fd = (x)
 #define IOMON_FD_AFTER_ARG(x) (void)0
 #define IOMON_FD_BEFORE_RET (void)0
@@ -179,11 +231,6 @@ static inline bool iomon_acts_on_dirfd(const char *path, int flags)
 /* The first of two descriptors returned through an array (pipe). */
 #define IOMON_FD_BEFORE_FIRST_OF(fds) (void)0
 #define IOMON_FD_AFTER_FIRST_OF(fds) call.rec.fd = failed ? -1 : (fds)[0]
-/* close(fd): the library's own descriptor is not the program's to close;
- * it is answered as a descriptor that is not open would be. */
-#define IOMON_FD_BEFORE_CLOSING(x) \
-	do { call.rec.fd = (x); if (iomon_fd_is_own(x)) real = iomon_close_not_open; } while (0)
-#define IOMON_FD_AFTER_CLOSING(x) (void)0
 /* EMPTY_PATH(dirfd, p, flags): dirfd when the call acts on it, since
  * fstatat(fd, "", AT_EMPTY_PATH) is fstat(fd); none otherwise. */
 #define IOMON_FD_BEFORE_EMPTY_PATH(dirfd, p, flags) \
@@ -218,6 +265,21 @@ static inline bool iomon_acts_on_dirfd(const char *path, int flags)
 /* A number the call gives back, only when it succeeded. */
 #define IOMON_STR_INT_OK(n) iomon_str_c(failed ? "" : iomon_int_str(n, call.s2buf))
 #define IOMON_STR_NONE iomon_str_none()
+
+/* The S1 and S2 rules that name a descriptor the call uses define
+ * IOMON_STR_OWN_<RULE> as IOMON_OWN_IF(whether it is the library's own);
+ * IOMON_STR_OWN(rule) is 0 for the rules that do not. */
+#define IOMON_STR_OWN_AT_PATH(dirfd, p) IOMON_OWN_IF(iomon_at_own(dirfd, p, 0))
+#define IOMON_STR_OWN_AT_PATH_OR_FD(dirfd, p, flags) IOMON_OWN_IF(iomon_at_own(dirfd, p, flags))
+#define IOMON_STR_OWN_FD_PATH_OF(fd) IOMON_OWN_IF(iomon_fd_is_own(fd))
+#define IOMON_OWN_IF(cond) ~, (cond)
+#define IOMON_SECOND_(a, b, ...) b
+#define IOMON_SECOND(...) IOMON_SECOND_(__VA_ARGS__)
+#define IOMON_STR_OWN(rule) IOMON_SECOND(IOMON_STR_OWN_##rule, 0, ~)
+
+/* Whether the call names the library's own descriptor. */
+#define IOMON_NAMES_OWN(FD, S1, S2) \
+	(IOMON_FD_OWN_##FD || IOMON_STR_OWN(S1) || IOMON_STR_OWN(S2))
 
 /* EFFECT rules: one part before the real call, one after.  Whether a row
  * has one decides if it may skip the bookkeeping when its domain is not
@@ -286,17 +348,25 @@ static inline bool iomon_acts_on_dirfd(const char *path, int flags)
 	{                                                                               \
 		RET(*real) PARAMS = IOMON_REAL_FN(NAME);                                \
 		if (!iomon_on() ||                                                      \
-		    (!IOMON_HAS_EFFECT_##EFFECT && !iomon_wants(IOMON_DOMAIN_##DOMAIN))) { \
+		    (!IOMON_HAS_EFFECT_##EFFECT && !iomon_wants(IOMON_DOMAIN_##DOMAIN) && \
+		     !IOMON_NAMES_OWN(FD, S1, S2))) {                                   \
 			iomon_passed_through(IOMON_DOMAIN_##DOMAIN);                    \
 			return real ARGS;                                               \
 		}                                                                       \
 		bool record = iomon_wants(IOMON_DOMAIN_##DOMAIN);                       \
+		bool own = IOMON_NAMES_OWN(FD, S1, S2);                                 \
 		IOMON_CALL_DECLARE(DOMAIN, OP);                   \
 		IOMON_FD_BEFORE_##FD;                                                   \
-		IOMON_EFFECT_BEFORE_##EFFECT;                                           \
+		if (!own) {                                                             \
+			IOMON_EFFECT_BEFORE_##EFFECT;                                   \
+		}                                                                       \
 		call.t0 = record ? iomon_clock_ns() : 0;                                \
 		int errno_before = errno;                                               \
-		RET ret = real ARGS;                                                    \
+		RET ret;                                                                \
+		if (IOMON_UNLIKELY(own))                                                \
+			ret = IOMON_NOT_OPEN_##FAIL;                                    \
+		else                                                                    \
+			ret = real ARGS;                                                \
 		int saved_errno = errno;                                                \
 		bool failed = IOMON_FAIL_##FAIL;                                        \
 		(void)errno_before;                                                     \
@@ -422,11 +492,13 @@ static inline bool iomon_acts_on_dirfd(const char *path, int flags)
 		if (!iomon_on())                                                        \
 			return real ARGS;                                               \
 		bool record = iomon_wants(IOMON_DOMAIN_##DOMAIN);                       \
+		bool own = IOMON_NAMES_OWN(FD, S1, S2);                                 \
 		IOMON_CALL_DECLARE(DOMAIN, OP);                   \
 		IOMON_FD_BEFORE_##FD;                                                   \
-		iomon_flush();                                                          \
+		if (!own)                                                               \
+			iomon_flush();                                                  \
 		call.t0 = record ? iomon_clock_ns() : 0;                                \
-		int ret = real ARGS;                                                    \
+		int ret = IOMON_UNLIKELY(own) ? IOMON_NOT_OPEN_NEG1 : real ARGS;        \
 		int saved_errno = errno;                                                \
 		if (record) {                                                           \
 			call.rec.s1 = IOMON_STR_##S1;                                   \
