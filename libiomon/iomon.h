@@ -215,7 +215,8 @@ static inline bool iomon_fd_is_own(int fd)
 	       fd >= 0;
 }
 
-void iomon_fd_evict(int fd);
+/* Before a copy of oldfd onto fd (dup2, dup3). */
+void iomon_fd_evict(int oldfd, int fd);
 /* close_range() and closefrom() that spare the library's descriptor. */
 int iomon_close_range_sparing(unsigned first, unsigned last, int flags);
 void iomon_closefrom_sparing(int lowfd);

@@ -491,9 +491,14 @@ void iomon_sender_atfork_child(void)
 	}
 }
 
-void iomon_fd_evict(int fd)
+void iomon_fd_evict(int oldfd, int fd)
 {
 	if (!iomon_fd_is_own(fd))
+		return;
+	/* A copy of a descriptor that is not open fails, and would leave the
+	 * socket's old number open, and the program's to see: the socket
+	 * stays where it is, and the call fails as it would anyway. */
+	if (syscall(SYS_fcntl, oldfd, F_GETFD) < 0)
 		return;
 	/* Another number for the same socket, above if the descriptor limit
 	 * allows, else any free one; the caller's dup2 closes this one. */

@@ -310,7 +310,7 @@ static inline bool iomon_at_own(int dirfd, const char *path, int flags)
 #define IOMON_EFFECT_DUPS(oldfd) do { if (!failed) iomon_fd_copy((int)ret, oldfd); } while (0)
 /* dup2/dup3 onto the library's socket move the socket out of the way. */
 #define IOMON_HAS_EFFECT_DUPS_ONTO(oldfd, newfd) 1
-#define IOMON_EFFECT_BEFORE_DUPS_ONTO(oldfd, newfd) iomon_fd_evict(newfd)
+#define IOMON_EFFECT_BEFORE_DUPS_ONTO(oldfd, newfd) iomon_fd_evict(oldfd, newfd)
 #define IOMON_EFFECT_DUPS_ONTO(oldfd, newfd) IOMON_EFFECT_DUPS(oldfd)
 
 #define IOMON_HAS_EFFECT_NEW_FD 1

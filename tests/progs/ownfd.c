@@ -103,6 +103,9 @@ static void try_calls(int fd)
 	TRY("flock", fd, flock(fd, LOCK_SH | LOCK_NB));
 	TRY("dup", fd, dup(fd));
 	TRY("dup2", fd, dup2(fd, fd));
+	/* A copy of a descriptor that is not open fails, and leaves fd as it
+	 * was. */
+	TRY("dup2 onto", fd, dup2(RANGE_FIRST - 1, fd));
 	TRY("fcntl F_DUPFD", fd, fcntl(fd, F_DUPFD, 0));
 	TRY("fcntl F_GETFL", fd, fcntl(fd, F_GETFL));
 	TRY("fcntl F_SETFD", fd, fcntl(fd, F_SETFD, 0));
