@@ -17,8 +17,8 @@
  *
  * The library's own descriptor (its socket) is not open, as far as the
  * program can tell: a call that names it answers as it would for a
- * descriptor that is not open (the FAIL rule's failure value, EBADF),
- * without calling the real function and without touching the socket; and
+ * descriptor that is not open (the FAIL rule's failure value and EBADF:
+ * IOMON_NOT_OPEN_<RULE>, which every FAIL rule has), without calling the real function and without touching the socket; and
  * it is recorded as the failed call it is.  Whether a call names it comes
  * from the rules that take a descriptor argument, so a row gets this from
  * its columns: the FD rule (IOMON_FD_OWN_<RULE>, which every FD rule has)
