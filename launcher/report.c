@@ -441,12 +441,12 @@ static void feed(struct reader *r, const char *data, size_t len)
 		}
 		if (i == len)
 			return; /* only blank so far: nothing to decide, nothing lost */
+		r->format = data[i] == '{' ? FORMAT_JSONL : FORMAT_CSV;
 		/* The blank lines before are counted: skip them. */
 		while (i > 0 && data[i - 1] != '\n')
 			i--;
 		data += i;
 		len -= i;
-		r->format = data[i] == '{' ? FORMAT_JSONL : FORMAT_CSV;
 	}
 	if (r->format == FORMAT_JSONL)
 		feed_jsonl(r, data, len);

@@ -788,6 +788,20 @@ Test(report, empty_and_blank_files, .fini = scratch_cleanup)
 	run_free(&rep);
 }
 
+/* Blank lines before the first record do not hide that the trace is JSON
+ * Lines (the format was once judged from the wrong byte). */
+Test(report, jsonl_after_blank_lines, .fini = scratch_cleanup)
+{
+	char data[1024];
+	int len = snprintf(data, sizeof(data), "\n \n\n%s", good_jsonl);
+	struct run rep;
+
+	cr_assert_eq(report_on(&rep, data, (size_t)len, "blank-first.jsonl"), -1, "%s", rep.err);
+	cr_assert_eq(rep.status, 0);
+	cr_assert(strstr(rep.out, "iomon summary: 1 records, 1 calls"), "%s", rep.out);
+	run_free(&rep);
+}
+
 Test(report, errors_of_use, .fini = scratch_cleanup)
 {
 	struct run rep;
