@@ -134,6 +134,12 @@ static struct summary_op *op_of(struct summary *s, const struct iomon_parsed *re
 	op = RB_FIND(summary_ops, &s->ops, &key);
 	if (op)
 		return op;
+	if (s->op_count >= SUMMARY_OPS_MAX && key.facility[0] != '\0') {
+		key.facility[0] = '\0';
+		op = RB_FIND(summary_ops, &s->ops, &key);
+		if (op)
+			return op;
+	}
 	op = xcalloc(1, sizeof(*op));
 	memcpy(op->facility, key.facility, sizeof(op->facility));
 	op->domain = rec->domain;

@@ -43,6 +43,11 @@
  * every op's and the overall figures. */
 #define SUMMARY_FILES_MAX 100000
 #define SUMMARY_PROCESSES_MAX 10000
+/* Entries per facility, domain and op (each holds a histogram of some 30
+ * KiB): past this many, the calls of a facility not seen yet go to an entry
+ * of no facility ("") for their domain and op, as summary_merged_ops sums
+ * the facilities anyway: a sender making up facilities cannot exhaust memory. */
+#define SUMMARY_OPS_MAX 1024
 
 struct summary_op {
 	RB_ENTRY(summary_op) entry;

@@ -383,3 +383,26 @@ Test(summary, limits_sum_the_rest)
 	free(text);
 	summary_free(t);
 }
+
+/* A sender that makes up a facility per record: past SUMMARY_OPS_MAX
+ * entries the calls share one entry per op, none is lost. */
+Test(summary_limits, made_up_facilities)
+{
+	struct summary *t = summary_new();
+	char line[128];
+	size_t n_ops;
+	struct summary_op *ops;
+
+	for (unsigned i = 0; i < 3 * SUMMARY_OPS_MAX; i++) {
+		snprintf(line, sizeof(line), "%c%c%c,1,0.001000,10,12,3,0,3,1,/tmp/a,",
+			 'a' + i % 26, 'a' + i / 26 % 26, 'a' + i / 676 % 26);
+		add(t, line);
+	}
+	cr_assert_eq(t->op_count, SUMMARY_OPS_MAX + 1, "%zu entries", t->op_count);
+	ops = summary_merged_ops(t, &n_ops);
+	cr_assert_eq(n_ops, 1);
+	cr_assert_eq(ops[0].calls, 3 * SUMMARY_OPS_MAX);
+	cr_assert_eq(ops[0].bytes, 3 * SUMMARY_OPS_MAX);
+	free(ops);
+	summary_free(t);
+}
