@@ -290,6 +290,10 @@ static union {
 static void ship(struct iomon_ring *r, uint64_t pos, uint64_t head)
 {
 	while (pos != head) {
+		/* The connection was lost by the batch before: the rest stays
+		 * for the next one, as other rings' records do (drain). */
+		if (atomic_load(&link_state) == LINK_DOWN)
+			break;
 		size_t len = 0;
 		uint64_t records = 0;
 		while (pos != head && len < BATCH_BYTES) {
