@@ -417,6 +417,14 @@ __attribute__((constructor)) static void iomon_init(void)
 
 __attribute__((destructor)) static void iomon_fini(void)
 {
+	/* exit() called by a vfork child, which runs on its parent's memory,
+	 * or by a signal handler that interrupted this thread while it was
+	 * making a record or flushing (holding send_lock): the thread is busy,
+	 * and must touch neither the parent's state nor the interrupted one.
+	 * The vfork parent sends its own records; the handler's process loses
+	 * what was buffered, as a process killed by a signal does. */
+	if (iomon_busy)
+		return;
 	atomic_store(&exiting, true);
 	if (iomon_on())
 		iomon_stop();
