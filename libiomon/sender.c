@@ -506,11 +506,22 @@ void iomon_fd_evict(int oldfd, int fd)
 		return;
 	/* Another number for the same socket, above if the descriptor limit
 	 * allows, else any free one; the caller's dup2 closes this one. */
+	/* Under send_lock, so that no send is under way on the old number
+	 * when the program's dup2 makes it the program's.  Except in a signal
+	 * handler that interrupted this thread inside the library: the thread
+	 * may hold the lock itself, so the move is made without it (a send
+	 * by another thread may then still race the dup2: rare, and the
+	 * lesser harm than a deadlock). */
+	bool lock = !iomon_in_emit;
+	if (lock)
+		pthread_mutex_lock(&send_lock);
 	int moved = (int)syscall(SYS_fcntl, fd, F_DUPFD_CLOEXEC, fd + 1);
 	if (moved < 0)
 		moved = (int)syscall(SYS_fcntl, fd, F_DUPFD_CLOEXEC, 3);
 	if (moved >= 0)
 		atomic_store(&iomon_own_fd, moved);
+	if (lock)
+		pthread_mutex_unlock(&send_lock);
 }
 
 /* The range in up to two pieces around the library's socket. */
