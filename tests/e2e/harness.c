@@ -99,6 +99,14 @@ const char *scratch_file(const char *name)
 	return join(scratch_dir(), name);
 }
 
+struct path in_scratch(const char *name)
+{
+	struct path p;
+
+	snprintf(p.s, sizeof(p.s), "%s/%s", scratch_dir(), name);
+	return p;
+}
+
 static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
 	(void)st, (void)flag, (void)ftw;

@@ -77,6 +77,12 @@ const char *scratch_dir(void);
 void scratch_cleanup(void);
 /* A path inside the scratch directory. */
 const char *scratch_file(const char *name);
+/* The same, kept by value: scratch_file() reuses its buffers, so what it
+ * returns does not outlive a few more calls. */
+struct path {
+	char s[4200];
+};
+struct path in_scratch(const char *name);
 
 /* Asserts one record's fields; s1 and s2 NULL skip the check. */
 void expect_rec(const struct run *r, size_t i, unsigned domain, unsigned op, int err, int fd,

@@ -15,7 +15,6 @@
 #include "codes.h"
 #include "harness.h"
 
-
 #define OURS (MASK(DIRS) | MASK(DIR_METADATA) | MASK(FILE_OPEN_CLOSE))
 
 /* Runs a scenario, checks what every record shares and its START; then
@@ -25,20 +24,6 @@ static void run_scenario(struct run *r, const char *scenario)
 	run_traced(r, NONE, LIST(prog_path("dir_calls"), scratch_dir(), scenario), NONE);
 	expect_scenario_ran(r, "dir_calls", scenario);
 	keep_domains(r, OURS);
-}
-
-/* A path in the scratch directory, kept: scratch_file() reuses its
- * buffers, so what it returns does not outlive a few more calls. */
-struct path {
-	char s[4200];
-};
-
-static struct path in_scratch(const char *name)
-{
-	struct path p;
-
-	snprintf(p.s, sizeof(p.s), "%s/%s", scratch_dir(), name);
-	return p;
 }
 
 Test(dir, make_enter_remove, .fini = scratch_cleanup)

@@ -15,7 +15,6 @@
 #include "codes.h"
 #include "harness.h"
 
-
 /* The records of MISC that the process pid made, in their order, as a run
  * of their own. */
 static void misc_of(const struct run *all, int pid, struct run *mine)
@@ -31,20 +30,6 @@ static void misc_of(const struct run *all, int pid, struct run *mine)
 		rec->s1 = strdup(rec->s1);
 		rec->s2 = strdup(rec->s2);
 	}
-}
-
-/* A path in the scratch directory, kept: scratch_file() reuses its
- * buffers, so what it returns does not outlive a few more calls. */
-struct path {
-	char s[4200];
-};
-
-static struct path in_scratch(const char *name)
-{
-	struct path p;
-
-	snprintf(p.s, sizeof(p.s), "%s/%s", scratch_dir(), name);
-	return p;
 }
 
 /* Runs prog from the scratch directory: its relative paths name files

@@ -15,8 +15,6 @@
 #include "codes.h"
 #include "harness.h"
 
-
-
 /* Runs prog from the scratch directory: its relative paths name files
  * there from the start, without a chdir() that only the dir domain
  * would tell the library of. */
@@ -33,20 +31,6 @@ static void run_scenario(struct run *r, const char *scenario)
 	run_from_scratch(r, LIST(prog_path("mount_calls"), scratch_dir(), scenario));
 	expect_scenario_ran(r, "mount_calls", scenario);
 	keep_domains(r, MASK(FILE_SYSTEMS));
-}
-
-/* A path in the scratch directory, kept: scratch_file() reuses its
- * buffers, so what it returns does not outlive a few more calls. */
-struct path {
-	char s[4200];
-};
-
-static struct path in_scratch(const char *name)
-{
-	struct path p;
-
-	snprintf(p.s, sizeof(p.s), "%s/%s", scratch_dir(), name);
-	return p;
 }
 
 #define MOUNT(i, err, target, source) \

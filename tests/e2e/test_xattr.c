@@ -13,22 +13,6 @@
 #include "codes.h"
 #include "harness.h"
 
-
-
-/* A path in the scratch directory, kept: scratch_file() reuses its
- * buffers, so what it returns does not outlive a few more calls. */
-struct path {
-	char s[4200];
-};
-
-static struct path in_scratch(const char *name)
-{
-	struct path p;
-
-	snprintf(p.s, sizeof(p.s), "%s/%s", scratch_dir(), name);
-	return p;
-}
-
 #define GET(i, err, fd, bytes, s1, name) \
 	expect_rec(&r, i, D(XATTRS), O(GETXATTR), err, fd, bytes, s1, name)
 #define SET(i, err, fd, bytes, s1, name) \
