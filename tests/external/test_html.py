@@ -27,19 +27,10 @@ import subprocess
 import sys
 import tempfile
 
+from outside import fail, outside_env
+
 CHROMIUM = "/usr/bin/chromium"
 THREADS, ITER, SIZE = 2, 50, 64
-
-
-def outside_env():
-    """The environment for programs not built here (Prometheus, Chromium):
-    without the sanitizer runtime a sanitized test setup preloads."""
-    return {k: v for k, v in os.environ.items() if k != "LD_PRELOAD"}
-
-
-def fail(message):
-    print(f"FAIL: {message}", file=sys.stderr)
-    sys.exit(1)
 
 
 class Node:

@@ -25,6 +25,8 @@ import time
 import urllib.parse
 import urllib.request
 
+from outside import fail, outside_env
+
 PROMETHEUS = "/usr/bin/prometheus"
 PROMTOOL = "/usr/bin/promtool"
 DEADLINE_S = 120  # for the whole test; far more than it needs
@@ -50,17 +52,6 @@ EXPECTED = {
 
 started = []  # every process this test started, killed at the end
 deadline = time.monotonic() + DEADLINE_S
-
-
-def outside_env():
-    """The environment for programs not built here (Prometheus, Chromium):
-    without the sanitizer runtime a sanitized test setup preloads."""
-    return {k: v for k, v in os.environ.items() if k != "LD_PRELOAD"}
-
-
-def fail(message):
-    print(f"FAIL: {message}", file=sys.stderr)
-    sys.exit(1)
 
 
 def left():
