@@ -4,14 +4,18 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "codes.h"
@@ -400,4 +404,117 @@ size_t count_recs(const struct run *r, unsigned domain, unsigned op)
 	for (size_t i = 0; i < r->nrecs; i++)
 		n += r->recs[i].domain == domain && r->recs[i].op == op;
 	return n;
+}
+
+uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* The buffer grows by doubling: megabytes come 64 KiB at a time, and a
+ * realloc() that copies (as the sanitizers' allocators always do) would
+ * make that quadratic. */
+static void stub_append(struct stub *s, const char *buf, size_t n)
+{
+	pthread_mutex_lock(&s->lock);
+	if (s->room - s->len < n + 1)
+		s->data = realloc(s->data, s->room = 2 * s->room + n + 1);
+	memcpy(s->data + s->len, buf, n);
+	s->len += n;
+	pthread_mutex_unlock(&s->lock);
+	for (size_t i = 0; i < n; i++)
+		s->lines += buf[i] == '\n';
+}
+
+static void *stub_main(void *arg)
+{
+	struct stub *s = arg;
+	struct pollfd fds[64];
+	nfds_t n = 1;
+	uint64_t first_accept = 0;
+
+	fds[0] = (struct pollfd){s->listener, POLLIN, 0};
+	for (;;) {
+		bool stalled = s->stall_ms == NEVER ||
+			       (first_accept && now_ms() < first_accept + (uint64_t)s->stall_ms);
+		bool stopping = atomic_load(&s->stop);
+		/* While stalled only new connections are taken. */
+		if (poll(fds, stalled ? 1 : n, stopping && !stalled ? 0 : 20) < 0 && errno != EINTR)
+			break;
+		if (fds[0].revents & POLLIN && n < 64) {
+			int c = accept(s->listener, NULL, NULL);
+			if (c >= 0) {
+				fds[n++] = (struct pollfd){c, POLLIN, 0};
+				first_accept = first_accept ? first_accept : now_ms();
+			}
+			continue;
+		}
+		if (stopping && n == 1)
+			break;
+		if (stopping && s->stall_ms == NEVER) {
+			for (nfds_t i = 1; i < n; i++)
+				close(fds[i].fd);
+			break;
+		}
+		if (stalled)
+			continue;
+		for (nfds_t i = 1; i < n; i++) {
+			if (!fds[i].revents)
+				continue;
+			char buf[65536];
+			ssize_t got = read(fds[i].fd, buf, sizeof(buf));
+			if (got <= 0) {
+				close(fds[i].fd);
+				fds[i--] = fds[--n];
+				continue;
+			}
+			stub_append(s, buf, (size_t)got);
+		}
+		if (s->die_after_lines && s->lines >= s->die_after_lines) {
+			for (nfds_t i = 1; i < n; i++)
+				close(fds[i].fd);
+			close(s->listener);
+			s->listener = -1;
+			s->died = true;
+			s->died_at = now_ms();
+			break;
+		}
+	}
+	return NULL;
+}
+
+void stub_start(struct stub *s, int stall_ms, size_t die_after_lines)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t alen = sizeof(a);
+
+	memset(s, 0, sizeof(*s));
+	pthread_mutex_init(&s->lock, NULL);
+	s->stall_ms = stall_ms;
+	s->die_after_lines = die_after_lines;
+	s->listener = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	cr_assert(s->listener >= 0 && bind(s->listener, (struct sockaddr *)&a, sizeof(a)) == 0 &&
+		  listen(s->listener, 16) == 0 &&
+		  getsockname(s->listener, (struct sockaddr *)&a, &alen) == 0);
+	s->port = ntohs(a.sin_port);
+	cr_assert(pthread_create(&s->thread, NULL, stub_main, s) == 0);
+}
+
+bool stub_has(struct stub *s, const char *needle)
+{
+	pthread_mutex_lock(&s->lock);
+	bool has = s->len && memmem(s->data, s->len, needle, strlen(needle));
+	pthread_mutex_unlock(&s->lock);
+	return has;
+}
+
+void stub_finish(struct stub *s)
+{
+	atomic_store(&s->stop, true);
+	pthread_join(s->thread, NULL);
+	if (s->listener >= 0)
+		close(s->listener);
 }

@@ -9,6 +9,8 @@
 #ifndef IOMON_TEST_HARNESS_H
 #define IOMON_TEST_HARNESS_H
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -83,6 +85,41 @@ struct path {
 	char s[4200];
 };
 struct path in_scratch(const char *name);
+
+/* Milliseconds of CLOCK_MONOTONIC. */
+uint64_t now_ms(void);
+
+/*
+ * A collector of the test's own, for -p or a library preloaded without the
+ * launcher, on a loopback port of its own (port).  It accepts every
+ * connection; reads nothing for stall_ms after the first one (NEVER: at
+ * all, and gives up on them when the test is over); after die_after_lines
+ * lines (when not 0) closes every connection and the listener, as a
+ * collector that dies does.
+ */
+#define NEVER (-1)
+
+struct stub {
+	int listener;
+	int port;
+	int stall_ms;
+	size_t die_after_lines;
+	char *data;
+	size_t len;
+	size_t room;
+	size_t lines;
+	atomic_bool stop;
+	bool died;
+	uint64_t died_at; /* now_ms() */
+	pthread_t thread;
+	pthread_mutex_t lock; /* data, len, room: for stub_has() while it runs */
+};
+
+void stub_start(struct stub *s, int stall_ms, size_t die_after_lines);
+/* Has what came so far the string needle?  While the stub runs. */
+bool stub_has(struct stub *s, const char *needle);
+/* Waits until every connection has ended; what came is in s->data. */
+void stub_finish(struct stub *s);
 
 /* Asserts one record's fields; s1 and s2 NULL skip the check. */
 void expect_rec(const struct run *r, size_t i, unsigned domain, unsigned op, int err, int fd,

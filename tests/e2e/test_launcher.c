@@ -2,16 +2,11 @@
  * The iomon command, end to end: options, exit status, signals, the
  * embedded collector, START_ON_OPEN, and the library without a collector.
  */
-#include <arpa/inet.h>
 #include <criterion/criterion.h>
 #include <errno.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -270,73 +265,23 @@ Test(launcher, without_a_collector_the_program_is_unchanged)
 	close(holder);
 }
 
-/* A collector of the test's own, for -p. */
-struct listener {
-	int fd;
-	int port;
-	pthread_mutex_t lock;	/* data and len, while the thread runs */
-	char *data;
-	size_t len;
-	volatile int stop;
-	pthread_t thread;
-};
-
-static void *listen_main(void *arg)
-{
-	struct listener *l = arg;
-	struct pollfd fds[64];
-	nfds_t n = 1;
-
-	fds[0] = (struct pollfd){ l->fd, POLLIN, 0 };
-	while (!l->stop || n > 1) {
-		if (poll(fds, n, 100) <= 0)
-			continue;
-		if (fds[0].revents & POLLIN && n < 64)
-			fds[n++] = (struct pollfd){ accept(l->fd, NULL, NULL), POLLIN, 0 };
-		for (nfds_t i = 1; i < n; i++) {
-			if (!fds[i].revents)
-				continue;
-			char buf[65536];
-			ssize_t got = read(fds[i].fd, buf, sizeof(buf));
-			if (got <= 0) {
-				close(fds[i].fd);
-				fds[i--] = fds[--n];
-				continue;
-			}
-			pthread_mutex_lock(&l->lock);
-			l->data = realloc(l->data, l->len + (size_t)got);
-			memcpy(l->data + l->len, buf, (size_t)got);
-			l->len += (size_t)got;
-			pthread_mutex_unlock(&l->lock);
-		}
-	}
-	return NULL;
-}
-
 Test(launcher, sends_to_a_running_collector_with_port)
 {
-	struct listener l = { .lock = PTHREAD_MUTEX_INITIALIZER };
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t alen = sizeof(a);
+	struct stub s;
 	char port[16];
 	struct run r;
 
-	l.fd = socket(AF_INET, SOCK_STREAM, 0);
-	cr_assert(bind(l.fd, (struct sockaddr *)&a, sizeof(a)) == 0 && listen(l.fd, 16) == 0 &&
-		  getsockname(l.fd, (struct sockaddr *)&a, &alen) == 0);
-	snprintf(port, sizeof(port), "%d", ntohs(a.sin_port));
-	pthread_create(&l.thread, NULL, listen_main, &l);
+	stub_start(&s, 0, 0);
+	snprintf(port, sizeof(port), "%d", s.port);
 	run_command(&r, LIST(launcher_path(), "-f", "ext", "-p", port, "--", prog_path("fileops"),
 			     scratch_dir(), "basic"),
 		    NONE);
-	l.stop = 1;
-	pthread_join(l.thread, NULL);
-	close(l.fd);
+	stub_finish(&s);
 	cr_assert_eq(r.status, 0, "%s", r.err);
-	parse_trace(&r, l.data, l.len);
+	parse_trace(&r, s.data, s.len);
 	cr_assert_eq(r.nrecs, 11, "received %zu records", r.nrecs);
 	cr_assert_str_eq(r.recs[0].facility, "ext");
-	free(l.data);
+	free(s.data);
 	run_free(&r);
 }
 
@@ -424,20 +369,15 @@ Test(launcher, unbuffered_sends_each_record_as_it_is_made)
 
 Test(launcher, a_record_arrives_while_its_thread_blocks)
 {
-	struct listener l = { .lock = PTHREAD_MUTEX_INITIALIZER };
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t alen = sizeof(a);
+	struct stub s;
 	char port[16];
 	int in[2];
 
 	/* blocker writes to /dev/null, then blocks in poll() until its input
 	 * closes: the write's record must come while it is blocked, not at
 	 * its exit. */
-	l.fd = socket(AF_INET, SOCK_STREAM, 0);
-	cr_assert(bind(l.fd, (struct sockaddr *)&a, sizeof(a)) == 0 && listen(l.fd, 16) == 0 &&
-		  getsockname(l.fd, (struct sockaddr *)&a, &alen) == 0);
-	snprintf(port, sizeof(port), "%d", ntohs(a.sin_port));
-	pthread_create(&l.thread, NULL, listen_main, &l);
+	stub_start(&s, 0, 0);
+	snprintf(port, sizeof(port), "%d", s.port);
 	cr_assert(pipe(in) == 0);
 	pid_t pid = fork();
 	if (pid == 0) {
@@ -451,17 +391,13 @@ Test(launcher, a_record_arrives_while_its_thread_blocks)
 	bool seen = false;
 	for (int waited_ms = 0; !seen && waited_ms < 10000; waited_ms += 10) {
 		usleep(10 * 1000);
-		pthread_mutex_lock(&l.lock);
-		seen = l.len && memmem(l.data, l.len, "/dev/null", 9);
-		pthread_mutex_unlock(&l.lock);
+		seen = stub_has(&s, "/dev/null");
 	}
 	close(in[1]);
 	int status;
 	waitpid(pid, &status, 0);
-	l.stop = 1;
-	pthread_join(l.thread, NULL);
-	close(l.fd);
+	stub_finish(&s);
 	cr_assert(seen, "the write's record did not come while blocker was blocked");
 	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "blocker failed");
-	free(l.data);
+	free(s.data);
 }
