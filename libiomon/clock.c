@@ -18,6 +18,7 @@
 #endif
 
 #include "iomon.h"
+#include "stream.h"
 
 #define CALIBRATION_NS (50 * 1000 * 1000)
 /* The most TSC ticks a pair of readings may straddle (a microsecond or
@@ -25,7 +26,7 @@
 #define PAIR_TICKS 4000
 #define PAIR_TRIES 4
 
-_Atomic uint64_t iomon_tsc_mult;
+IOMON_HOT _Atomic uint64_t iomon_tsc_mult;
 
 static bool have_tsc;
 static uint64_t base_tsc, base_ns;
@@ -58,9 +59,23 @@ static bool pair(uint64_t *tsc, uint64_t *ns)
 	return false;
 }
 
+IOMON_HOT bool iomon_has_prefetchw;
+
+static bool cpu_has_prefetchw(void)
+{
+#if defined(__x86_64__)
+	unsigned a, b, c, d;
+
+	return __get_cpuid(0x80000001, &a, &b, &c, &d) && (c >> 8 & 1);
+#else
+	return false;
+#endif
+}
+
 void iomon_clock_init(void)
 {
 	have_tsc = invariant_tsc() && pair(&base_tsc, &base_ns);
+	iomon_has_prefetchw = cpu_has_prefetchw();
 }
 
 /* Once CALIBRATION_NS have passed since start-up: the TSC's rate.  A
@@ -80,43 +95,60 @@ static void calibrate(uint64_t now_ns)
 	atomic_store(&calibrating, false);
 }
 
-uint64_t iomon_elapsed_ns(uint64_t start, uint64_t *end)
+uint64_t iomon_clock_start_mono(void)
 {
-	if (start & IOMON_STAMP_MONO) {
-		uint64_t now = iomon_monotonic_ns();
-		*end = now | IOMON_STAMP_MONO;
-		if (IOMON_UNLIKELY(!atomic_load_explicit(&iomon_tsc_mult, memory_order_relaxed)))
-			calibrate(now);
-		start &= ~IOMON_STAMP_MONO;
-		return now > start ? now - start : 0;
-	}
-	/* A stamp in ticks was made after the calibration: the rate is set. */
-	uint64_t mult = atomic_load_explicit(&iomon_tsc_mult, memory_order_relaxed);
-	uint64_t now = iomon_rdtsc();
-	*end = now;
-	/* Threads move between CPUs, whose TSCs may differ by a little. */
-	return now > start ? (uint64_t)((unsigned __int128)(now - start) * mult >> 32) : 0;
+	return iomon_monotonic_ns() | IOMON_STAMP_MONO;
 }
 
-/* The second a thread's records are in, and the TSC reading at which the
- * next one begins: a clock read once a second rather than once a record. */
+uint64_t iomon_clock_end_mono(void)
+{
+	uint64_t now = iomon_monotonic_ns();
+
+	if (IOMON_UNLIKELY(!atomic_load_explicit(&iomon_tsc_mult, memory_order_relaxed)))
+		calibrate(now);
+	return now | IOMON_STAMP_MONO;
+}
+
+uint64_t iomon_stamps_ns(uint64_t start, uint64_t end)
+{
+	if (start & IOMON_STAMP_MONO) {
+		start &= ~IOMON_STAMP_MONO;
+		end &= ~IOMON_STAMP_MONO;
+		return end > start ? end - start : 0;
+	}
+	/* A stamp in ticks was made after the calibration: the rate is set.
+	 * Threads move between CPUs, whose TSCs may differ by a little. */
+	uint64_t mult = atomic_load_explicit(&iomon_tsc_mult, memory_order_relaxed);
+	return end > start ? (uint64_t)((unsigned __int128)(end - start) * mult >> 32) : 0;
+}
+
+/* The second the last stamp converted was in, and the TSC readings at
+ * which that second began and ends: the clock is read again only when a
+ * stamp falls outside them, about once a second per thread's records. */
 static IOMON_TLS int64_t second;
-static IOMON_TLS uint64_t second_ends;
+static IOMON_TLS uint64_t second_starts, second_ends;
 
 int64_t iomon_unix_seconds(uint64_t end)
 {
-	struct timespec now;
+	struct timespec real;
 
-	if (end & IOMON_STAMP_MONO) {
-		clock_gettime(CLOCK_REALTIME_COARSE, &now);
-		return now.tv_sec;
-	}
-	if (IOMON_LIKELY(end < second_ends))
+	if (IOMON_LIKELY(end >= second_starts && end < second_ends))
 		return second;
+	uint64_t now = end & IOMON_STAMP_MONO ? iomon_monotonic_ns() | IOMON_STAMP_MONO
+					      : iomon_rdtsc();
+	clock_gettime(CLOCK_REALTIME, &real);
+	uint64_t real_ns = (uint64_t)real.tv_sec * 1000000000u + (uint64_t)real.tv_nsec;
+	real_ns -= iomon_stamps_ns(end, now);
+	second = (int64_t)(real_ns / 1000000000u);
+	if (end & IOMON_STAMP_MONO) {
+		/* Before the calibration: not kept (the bounds are ticks). */
+		second_starts = second_ends = 0;
+		return second;
+	}
+	/* ticks = ns * 2^32 / mult */
 	uint64_t mult = atomic_load_explicit(&iomon_tsc_mult, memory_order_relaxed);
-	clock_gettime(CLOCK_REALTIME, &now);
-	uint64_t left_ns = 1000000000u - (uint64_t)now.tv_nsec;
-	second = now.tv_sec;
-	second_ends = end + (uint64_t)(((unsigned __int128)left_ns << 32) / mult);
+	uint64_t into = real_ns % 1000000000u;
+	second_starts = end - (uint64_t)(((unsigned __int128)into << 32) / mult);
+	second_ends = end + (uint64_t)(((unsigned __int128)(1000000000u - into) << 32) / mult);
 	return second;
 }

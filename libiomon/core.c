@@ -17,7 +17,7 @@
 #include "stream.h"
 #include "wrap.h"
 
-_Atomic uint32_t iomon_mask;
+IOMON_HOT _Atomic uint32_t iomon_mask;
 IOMON_TLS int iomon_busy;
 IOMON_TLS int iomon_in_emit;
 
@@ -29,6 +29,17 @@ void iomon_count_dropped(void)
 		atomic_fetch_add_explicit(&r->dropped, 1, memory_order_relaxed);
 }
 struct iomon_config iomon_config;
+/* What of iomon_config every record asks, on the hot page. */
+static IOMON_HOT bool filters_records;
+
+/* How a record is sent, when not by the sender thread, later: 0 almost
+ * always. */
+enum {
+	SEND_UNBUFFERED = 1,	/* at once (IOMON_UNBUFFERED) */
+	SEND_EXITING = 2,	/* at once: the library's destructor has run */
+	SEND_NO_THREAD = 4,	/* and no thread may be started: fork's child handler */
+};
+static IOMON_HOT _Atomic uint8_t send_how;
 
 static pid_t my_pid;
 
@@ -84,10 +95,7 @@ static char *put_head(char *p, const struct iomon_record *rec)
 	*p++ = ',';
 	return p;
 }
-static _Atomic bool paused;
-static _Atomic bool exiting;
-/* Inside fork()'s child handler: no thread may be started there. */
-static bool in_fork_child;
+static IOMON_HOT _Atomic bool paused;
 
 /* Weak: with no domain compiled in, the section, and so its bounds, do not
  * exist. */
@@ -128,18 +136,15 @@ char *iomon_put_own_record(char *dst, const struct iomon_record *rec)
 }
 
 /* The most bytes a string takes in a packed record. */
-static size_t packed_bound(struct iomon_str s)
+static inline __attribute__((always_inline)) size_t packed_bound(struct iomon_str s)
 {
-	switch (s.kind) {
-	case IOMON_STR_FD:
-	case IOMON_STR_AT:
-		return IOMON_FIELD_MAX;
-	case IOMON_STR_OFLAGS:
-		return sizeof(int32_t);
-	default:
-		return s.len;
-	}
+	/* RAW and ENCODED: their bytes; the others (FD, AT, OFLAGS) at most
+	 * a field's (_Static_assert below). */
+	return s.kind >= IOMON_STR_FD ? IOMON_FIELD_MAX : s.len;
 }
+_Static_assert(IOMON_STR_RAW < IOMON_STR_FD && IOMON_STR_ENCODED < IOMON_STR_FD &&
+		       IOMON_STR_AT > IOMON_STR_FD && IOMON_STR_OFLAGS > IOMON_STR_FD,
+	       "packed_bound() knows which kinds have their own bytes");
 
 static char *put_oflags(char *dst, int32_t flags)
 {
@@ -151,11 +156,18 @@ static char *put_oflags(char *dst, int32_t flags)
 	return dst + len;
 }
 
+static char *put_fd_path(char *dst, int fd)
+{
+	char raw[IOMON_STRING_MAX];
+
+	return iomon_put_csv(dst, raw, (size_t)(iomon_fd_path(raw, fd) - raw));
+}
+
 static char *put_str(char *dst, struct iomon_str s)
 {
 	switch (s.kind) {
 	case IOMON_STR_FD:
-		return iomon_fd_put(dst, s.fd);
+		return put_fd_path(dst, s.fd);
 	case IOMON_STR_AT:
 		return iomon_put_at_path(dst, s.fd, s.ptr, s.len);
 	case IOMON_STR_OFLAGS:
@@ -165,13 +177,35 @@ static char *put_str(char *dst, struct iomon_str s)
 	}
 }
 
+/* An fd's path into a packed record: no bytes if the sender keeps it
+ * already (stream.h). */
+static inline __attribute__((always_inline)) char *pack_fd_path(struct iomon_ring *r, char *dst,
+								  int fd, uint8_t *kind)
+{
+	uint32_t gen = atomic_load_explicit(&iomon_fd_gen, memory_order_acquire);
+	int slot = iomon_ring_slot_of(r, fd, gen);
+
+	if (slot >= 0) {
+		*kind = (uint8_t)(IOMON_PACKED_FD_SAME + slot);
+		return dst;
+	}
+	*kind = (uint8_t)(IOMON_PACKED_FD_KEEP + iomon_ring_take_slot(r, fd, gen));
+	return iomon_fd_path(dst, fd);
+}
+
 /* A string into a packed record: raw bytes are copied as they are, to be
- * encoded by the sender; a path the fd table holds is copied encoded. */
-static char *pack_str(char *dst, struct iomon_str s, uint16_t *len, uint8_t *kind)
+ * encoded by the sender, and so is an fd's path, unless the sender keeps
+ * it already; a string that needs the fd table's help (AT) is written as
+ * CSV here. */
+static inline __attribute__((always_inline)) char *pack_str(struct iomon_ring *r, char *dst,
+							      struct iomon_str s, uint16_t *len,
+							      uint8_t *kind)
 {
 	char *end;
 
-	if (s.kind == IOMON_STR_RAW) {
+	if (s.kind == IOMON_STR_FD) {
+		end = pack_fd_path(r, dst, s.fd, kind);
+	} else if (s.kind == IOMON_STR_RAW) {
 		if (s.len)
 			memcpy(dst, s.ptr, s.len);
 		end = dst + s.len;
@@ -188,7 +222,8 @@ static char *pack_str(char *dst, struct iomon_str s, uint16_t *len, uint8_t *kin
 	return end;
 }
 
-static char *put_packed_str(char *dst, const char *s, size_t len, uint8_t kind)
+static char *put_packed_str(char *dst, const char *s, size_t len, uint8_t kind,
+			    struct iomon_ring *r)
 {
 	int32_t flags;
 
@@ -198,22 +233,35 @@ static char *put_packed_str(char *dst, const char *s, size_t len, uint8_t kind)
 		memcpy(&flags, s, sizeof(flags));
 		return put_oflags(dst, flags);
 	}
+	if (kind >= IOMON_PACKED_FD_SAME) {
+		unsigned slot = kind - IOMON_PACKED_FD_SAME;
+		s = iomon_ring_kept(r, slot);
+		len = r->kept_len[slot];
+	} else if (kind >= IOMON_PACKED_FD_KEEP) {
+		/* Kept written: the next records of the fd copy it. */
+		unsigned slot = kind - IOMON_PACKED_FD_KEEP;
+		char *kept = iomon_ring_kept(r, slot);
+		len = (size_t)(iomon_put_csv(kept, s, len) - kept);
+		r->kept_len[slot] = (uint16_t)len;
+		s = kept;
+	}
 	if (len)
 		memcpy(dst, s, len);
 	return dst + len;
 }
 
-char *iomon_put_packed(char *dst, const struct iomon_packed *pk)
+char *iomon_put_packed(char *dst, const struct iomon_packed *pk, struct iomon_ring *r)
 {
 	const struct iomon_record rec = {
-		.ts = pk->ts, .dur_ns = pk->dur_ns, .domain = pk->domain, .op = pk->op,
+		.ts = iomon_unix_seconds(pk->end), .dur_ns = iomon_stamps_ns(pk->start, pk->end),
+		.domain = pk->domain, .op = pk->op,
 		.err = pk->err, .fd = pk->fd, .bytes = pk->bytes,
 	};
 	char *p = put_head(dst, &rec);
 
-	p = put_packed_str(p, pk->s, pk->s1_len, pk->s1_kind);
+	p = put_packed_str(p, pk->s, pk->s1_len, pk->s1_kind, r);
 	*p++ = ',';
-	p = put_packed_str(p, pk->s + pk->s1_len, pk->s2_len, pk->s2_kind);
+	p = put_packed_str(p, pk->s + pk->s1_len, pk->s2_len, pk->s2_kind, r);
 	*p++ = '\n';
 	return p;
 }
@@ -226,7 +274,8 @@ char *iomon_put_packed(char *dst, const struct iomon_packed *pk)
  * multi-threaded one), and a fork child's START does not wait for its
  * first record.
  */
-static void emit(struct iomon_record *rec, uint64_t end)
+static inline __attribute__((always_inline)) void emit(struct iomon_record *rec, uint64_t start,
+							uint64_t end)
 {
 	struct iomon_ring *r = iomon_ring_self();
 	bool start_stop = rec->domain == IOMON_DOMAIN_START_STOP;
@@ -242,22 +291,27 @@ static void emit(struct iomon_record *rec, uint64_t end)
 	pk->op = rec->op;
 	pk->err = rec->err;
 	pk->fd = rec->fd;
-	pk->ts = iomon_unix_seconds(end);
-	pk->dur_ns = rec->dur_ns;
+	pk->start = start;
+	pk->end = end;
 	pk->bytes = rec->bytes;
-	char *p = pack_str(pk->s, rec->s1, &pk->s1_len, &pk->s1_kind);
-	p = pack_str(p, rec->s2, &pk->s2_len, &pk->s2_kind);
+	char *p = pack_str(r, pk->s, rec->s1, &pk->s1_len, &pk->s1_kind);
+	p = pack_str(r, p, rec->s2, &pk->s2_len, &pk->s2_kind);
 	size_t size = (size_t)(p - (char *)pk);
 	size = (size + IOMON_PACKED_ALIGN - 1) & ~(size_t)(IOMON_PACKED_ALIGN - 1);
 	pk->size = (uint32_t)size;
 	iomon_ring_commit(r, (char *)pk + size);
-	bool now = start_stop || atomic_load_explicit(&exiting, memory_order_relaxed);
 	/* After the commit: the sender may be ending (it ends when idle). */
-	if (!in_fork_child && !now)
+	uint8_t how = atomic_load_explicit(&send_how, memory_order_relaxed);
+	if (IOMON_LIKELY(!how && !start_stop)) {
+		iomon_sender_ensure();
+		return;
+	}
+	bool now = start_stop || (how & SEND_EXITING);
+	if (!(how & SEND_NO_THREAD) && !now)
 		iomon_sender_ensure();
 	/* Unbuffered, or after the library's destructor, when nothing else
 	 * will flush: send it now. */
-	if (IOMON_UNLIKELY(now || iomon_config.unbuffered))
+	if (now || (how & SEND_UNBUFFERED))
 		iomon_flush();
 }
 
@@ -334,6 +388,10 @@ static const char *raw_str(struct iomon_str s, char *buf, size_t *len)
 		*len = s.ptr ? s.len : 0;
 		return s.ptr;
 	}
+	if (s.kind == IOMON_STR_FD) {
+		*len = (size_t)(iomon_fd_path(buf, s.fd) - buf);
+		return buf;
+	}
 	size_t n = (size_t)(put_str(buf, s) - buf);
 	*len = iomon_csv_decode(buf, n, buf, IOMON_FIELD_MAX);
 	return buf;
@@ -360,21 +418,22 @@ static bool filtered_out(const struct iomon_record *rec)
 	return c->exclude.n && iomon_path_under(&c->exclude, path, len);
 }
 
-void iomon_call_end(struct iomon_call *call, int err)
+IOMON_HOT_CODE void iomon_call_end(struct iomon_call *call, int err)
 {
-	uint64_t end;
-	uint64_t dur_ns = iomon_elapsed_ns(call->t0, &end);
+	uint64_t end = iomon_clock_end(call->t0);
 
 	if (IOMON_UNLIKELY(atomic_load_explicit(&paused, memory_order_relaxed)) &&
 	    !starts_recording(&call->rec))
 		return;
-	call->rec.dur_ns = dur_ns;
 	call->rec.err = err;
-	if (IOMON_UNLIKELY(iomon_config.filters_records) &&
-	    call->rec.domain != IOMON_DOMAIN_START_STOP && filtered_out(&call->rec))
-		return;
+	if (IOMON_UNLIKELY(filters_records) &&
+	    call->rec.domain != IOMON_DOMAIN_START_STOP) {
+		call->rec.dur_ns = iomon_stamps_ns(call->t0, end);
+		if (filtered_out(&call->rec))
+			return;
+	}
 	iomon_enter_emit();
-	emit(&call->rec, end);
+	emit(&call->rec, call->t0, end);
 	iomon_leave_emit();
 }
 
@@ -383,9 +442,9 @@ static void atfork_child(void)
 	set_pid();
 	iomon_ring_atfork_child();
 	iomon_sender_atfork_child();
-	in_fork_child = true;
+	atomic_fetch_or(&send_how, SEND_NO_THREAD);
 	iomon_lifecycle_start();
-	in_fork_child = false;
+	atomic_fetch_and(&send_how, (uint8_t)~SEND_NO_THREAD);
 }
 
 __attribute__((constructor)) static void iomon_init(void)
@@ -395,6 +454,9 @@ __attribute__((constructor)) static void iomon_init(void)
 		if (!__atomic_load_n(row->real, __ATOMIC_ACQUIRE))
 			iomon_resolve(row->real, row->name);
 	iomon_config_load(&iomon_config);
+	filters_records = iomon_config.filters_records;
+	if (iomon_config.unbuffered)
+		atomic_fetch_or(&send_how, SEND_UNBUFFERED);
 	iomon_clock_init();
 	set_pid();
 	iomon_sender_init(iomon_config.port);
@@ -425,7 +487,7 @@ __attribute__((destructor)) static void iomon_fini(void)
 	 * what was buffered, as a process killed by a signal does. */
 	if (iomon_busy)
 		return;
-	atomic_store(&exiting, true);
+	atomic_fetch_or(&send_how, SEND_EXITING);
 	if (iomon_on())
 		iomon_stop();
 	iomon_flush();

@@ -20,26 +20,29 @@ struct iomon_prefixes {
 	char text[IOMON_PREFIXES_TEXT];
 };
 
+/* What every record reads comes first, on the page of the other hot
+ * variables (IOMON_HOT); the long texts come last. */
 struct iomon_config {
-	char facility[IOMON_FACILITY_MAX + 1];
-	size_t facility_len;
-	const char *start_on_open;	/* NULL: record from the start */
-	uint16_t port;
+	/* Any of the record filters below (paths, exclude, slower_than_ns,
+	 * errors_only), which look at a record once made. */
+	bool filters_records;
+	bool unbuffered;		/* send each record as it is made */
+	bool drop_when_full;		/* drop instead of waiting for the collector */
+	bool errors_only;		/* keep failed calls only */
 	uint32_t domains;		/* bit per domain to record; START_STOP always */
-	struct iomon_prefixes paths;	/* keep only paths under one of these */
-	struct iomon_prefixes exclude;	/* and drop those under one of these */
+	uint64_t slower_than_ns;	/* keep calls at least this long; 0: all */
 	uint64_t start_at_ns;		/* IOMON_START_AT, CLOCK_REALTIME; 0: none */
 	uint64_t start_after_ns;	/* START_ON_ELAPSED; 0: none */
-	uint64_t slower_than_ns;	/* keep calls at least this long; 0: all */
-	bool errors_only;		/* keep failed calls only */
-	/* Any of the four filters above that look at a record once made. */
-	bool filters_records;
-	bool drop_when_full;		/* drop instead of waiting for the collector */
-	bool unbuffered;		/* send each record as it is made */
+	const char *start_on_open;	/* NULL: record from the start */
+	uint16_t port;
+	char facility[IOMON_FACILITY_MAX + 1];
+	size_t facility_len;
 	/* "#iomon TOKEN\n", the first line of every connection; empty when no
 	 * IOMON_TOKEN was given. */
 	char hello[IOMON_HELLO_MAX + 1];
 	size_t hello_len;
+	struct iomon_prefixes paths;	/* keep only paths under one of these */
+	struct iomon_prefixes exclude;	/* and drop those under one of these */
 };
 
 extern struct iomon_config iomon_config;

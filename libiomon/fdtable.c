@@ -2,8 +2,8 @@
  * The fd table: what each descriptor of the process refers to, so that a
  * record of a read, a write or a close names its file.
  *
- * Paths are kept already CSV-encoded, so a record copies them with one
- * memcpy.  Readers and writers never block each other: each entry is a
+ * Paths are kept as they are (raw bytes): the sender writes them as CSV,
+ * off the program's thread.  Readers and writers never block each other: each entry is a
  * seqlock, and a reader that keeps losing the race records an empty path
  * rather than spin (it may be a signal handler that interrupted the writer).
  * Memory comes from mmap, never malloc: wrappers run in signal handlers.
@@ -29,8 +29,8 @@
 
 struct fd_entry {
 	_Atomic uint32_t seq;	/* odd while a writer is at work */
-	_Atomic uint32_t len;	/* encoded length, or UNKNOWN */
-	char *_Atomic ext;	/* IOMON_FIELD_MAX bytes for long paths; kept */
+	_Atomic uint32_t len;	/* the path's length, or UNKNOWN */
+	char *_Atomic ext;	/* IOMON_STRING_MAX bytes for long paths; kept */
 	char inl[INLINE_MAX];
 };
 
@@ -88,21 +88,25 @@ static bool write_begin(struct fd_entry *e)
 	return false;
 }
 
+IOMON_HOT _Atomic uint32_t iomon_fd_gen;
+
 static void write_end(struct fd_entry *e)
 {
 	atomic_fetch_add_explicit(&e->seq, 1, memory_order_release);
+	atomic_fetch_add_explicit(&iomon_fd_gen, 1, memory_order_release);
 }
 
-/* Stores path (len raw bytes) for e; the caller holds the write side. */
+/* Stores path (len bytes) for e; the caller holds the write side. */
 static void store(struct fd_entry *e, const char *path, size_t len)
 {
-	size_t enc = iomon_csv_len(path, len);
 	char *dst = e->inl;
 
-	if (enc > INLINE_MAX) {
+	if (len > IOMON_STRING_MAX)
+		len = IOMON_STRING_MAX;
+	if (len > INLINE_MAX) {
 		dst = atomic_load_explicit(&e->ext, memory_order_relaxed);
 		if (!dst) {
-			dst = map_zeroed(IOMON_FIELD_MAX);
+			dst = map_zeroed(IOMON_STRING_MAX);
 			if (!dst) {
 				atomic_store_explicit(&e->len, 0, memory_order_relaxed);
 				return;
@@ -110,8 +114,8 @@ static void store(struct fd_entry *e, const char *path, size_t len)
 			atomic_store_explicit(&e->ext, dst, memory_order_relaxed);
 		}
 	}
-	iomon_put_csv(dst, path, len);
-	atomic_store_explicit(&e->len, (uint32_t)enc, memory_order_relaxed);
+	memcpy(dst, path, len);
+	atomic_store_explicit(&e->len, (uint32_t)len, memory_order_relaxed);
 }
 
 void iomon_fd_set(int fd, const char *path)
@@ -220,13 +224,10 @@ void iomon_fd_forget_range(unsigned first, unsigned last)
 	}
 }
 
-/* The raw (unquoted) path of an entry, into raw[IOMON_STRING_MAX]. */
+/* The path of an entry, into raw[IOMON_STRING_MAX]. */
 static size_t raw_path(int fd, char *raw)
 {
-	char enc[IOMON_FIELD_MAX];
-	size_t n = (size_t)(iomon_fd_put(enc, fd) - enc);
-
-	return iomon_csv_decode(enc, n, raw, IOMON_STRING_MAX);
+	return (size_t)(iomon_fd_path(raw, fd) - raw);
 }
 
 /* path, made absolute against dirfd's path when it is relative. */
@@ -303,7 +304,7 @@ char *iomon_put_at_path(char *dst, int dirfd, const char *path, size_t len)
 	return iomon_put_csv(dst, abs, n);
 }
 
-char *iomon_fd_put(char *dst, int fd)
+char *iomon_fd_path(char *dst, int fd)
 {
 	struct fd_entry *e = entry(fd, false);
 	bool unknown = e == NULL;

@@ -21,6 +21,19 @@
 
 #define IOMON_EXPORT __attribute__((visibility("default")))
 #define IOMON_TLS __thread __attribute__((tls_model("initial-exec")))
+/*
+ * Where the variables that every recorded call reads are kept: together,
+ * on as few pages as may be.  Each system call of a traced program may
+ * cost it its TLB (on a kernel with page-table isolation and no PCID, as
+ * on the VMs iomon was measured on), so each page a record touches is one
+ * more page walk: a record reads one page of these, the real functions'
+ * pointers among them.  (A section whose name is not ".data.*", so that
+ * the linker keeps it whole rather than merging it into .data.)
+ */
+#define IOMON_HOT __attribute__((section("iomon_hot")))
+#define IOMON_HOT_REAL IOMON_HOT
+/* And the code every record runs, on as few pages too (.text.hot). */
+#define IOMON_HOT_CODE __attribute__((hot))
 #define IOMON_LIKELY(x) __builtin_expect(!!(x), 1)
 #define IOMON_UNLIKELY(x) __builtin_expect(!!(x), 0)
 
@@ -39,14 +52,21 @@ extern IOMON_TLS int iomon_busy;
 
 uint32_t iomon_check_start(uint32_t mask);
 
-static inline bool iomon_on(void)
+/* The domains to record now: 0 when this thread is inside the library or
+ * the library is off. */
+static inline uint32_t iomon_mask_now(void)
 {
 	if (iomon_busy)
-		return false;
+		return 0;
 	uint32_t mask = atomic_load_explicit(&iomon_mask, memory_order_relaxed);
 	if (IOMON_UNLIKELY(mask & IOMON_MASK_WAITING))
 		mask = iomon_check_start(mask);
-	return mask != 0;
+	return mask;
+}
+
+static inline bool iomon_on(void)
+{
+	return iomon_mask_now() != 0;
 }
 
 static inline bool iomon_wants(unsigned domain)
@@ -120,16 +140,29 @@ static inline uint64_t iomon_rdtsc(void)
 }
 
 /* The stamp of a call's start. */
-static inline uint64_t iomon_clock_ns(void)
+uint64_t iomon_clock_start_mono(void);
+
+static inline __attribute__((always_inline)) uint64_t iomon_clock_ns(void)
 {
 	if (IOMON_LIKELY(atomic_load_explicit(&iomon_tsc_mult, memory_order_relaxed)))
 		return iomon_rdtsc();
-	return iomon_monotonic_ns() | IOMON_STAMP_MONO;
+	return iomon_clock_start_mono();
 }
 
-/* Nanoseconds since the stamp start; *end is the stamp of now. */
-uint64_t iomon_elapsed_ns(uint64_t start, uint64_t *end);
-/* The unix time, in seconds, of the stamp end (made just now). */
+/* The stamp of a call's end: of the same kind as its start's. */
+uint64_t iomon_clock_end_mono(void);
+
+static inline uint64_t iomon_clock_end(uint64_t start)
+{
+	if (IOMON_LIKELY(!(start & IOMON_STAMP_MONO)))
+		return iomon_rdtsc();
+	return iomon_clock_end_mono();
+}
+
+/* Nanoseconds from the stamp start to the stamp end, made after it. */
+uint64_t iomon_stamps_ns(uint64_t start, uint64_t end);
+/* The unix time, in seconds, of the stamp end: any stamp made since the
+ * calibration, or in the last few minutes. */
 int64_t iomon_unix_seconds(uint64_t end);
 /* At start-up: whether the TSC can be used, and its first reading. */
 void iomon_clock_init(void);
@@ -197,8 +230,11 @@ void iomon_cwd_refresh(void);
 char *iomon_put_at_path(char *dst, int dirfd, const char *path, size_t len);
 /* Looks fd up in /proc/self/fd now if the table does not know it. */
 void iomon_fd_learn(int fd);
-/* Writes the CSV-encoded path of fd; at most IOMON_FIELD_MAX bytes. */
-char *iomon_fd_put(char *dst, int fd);
+/* Copies the path of fd, as it is: at most IOMON_STRING_MAX bytes. */
+char *iomon_fd_path(char *dst, int fd);
+/* Bumped by every change to the table, after it: a path copied when the
+ * count was n is still the path of its descriptor while the count is n. */
+extern _Atomic uint32_t iomon_fd_gen;
 
 /*
  * The library's own descriptor (its socket), or -1.  To the program it is

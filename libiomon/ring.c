@@ -8,7 +8,19 @@
 
 #define BYTES_MASK ((UINT64_C(1) << IOMON_POS_BYTE_BITS) - 1)
 #define RECORDS_MASK ((UINT64_C(1) << (64 - IOMON_POS_BYTE_BITS)) - 1)
-#define MAP_SIZE (sizeof(struct iomon_ring) + IOMON_RING_SIZE + IOMON_RECORD_MAX)
+/* The sender looks at the rings often enough that a ring seldom fills
+ * this far; when it does, its owner wakes the sender. */
+#define KICK_AT (IOMON_RING_SIZE / 4 * 3)
+/*
+ * The lines a record is about to be written to were last read by the
+ * sender, on another CPU: the writer's store has to take them back, and
+ * the system call after the record waits for that.  Asking for them a
+ * little ahead (PREFETCHW) takes them back while the program runs.
+ */
+#define PREFETCH_AHEAD 1024
+
+#define KEPT_OFFSET (IOMON_RING_SIZE + IOMON_RECORD_MAX)
+#define MAP_SIZE (sizeof(struct iomon_ring) + KEPT_OFFSET + IOMON_FD_SLOTS * IOMON_FIELD_MAX)
 
 _Static_assert(IOMON_PACKED_MAX <= IOMON_RECORD_MAX, "a record fits in the overflow area");
 _Static_assert(IOMON_RING_SIZE % IOMON_PACKED_ALIGN == 0, "records never straddle the end");
@@ -48,6 +60,27 @@ static void make_exit_key(void)
 	pthread_key_create(&exit_key, ring_orphan);
 }
 
+static void forget_slots(struct iomon_ring *r)
+{
+	for (int i = 0; i < IOMON_FD_SLOTS; i++)
+		r->slot_fd[i] = -1;
+}
+
+int iomon_ring_take_slot(struct iomon_ring *r, int fd, uint32_t gen)
+{
+	int slot = r->next_slot;
+
+	r->next_slot = (uint8_t)((slot + 1) % IOMON_FD_SLOTS);
+	r->slot_fd[slot] = fd;
+	r->slot_gen[slot] = gen;
+	return slot;
+}
+
+char *iomon_ring_kept(struct iomon_ring *r, unsigned slot)
+{
+	return r->data + KEPT_OFFSET + slot * IOMON_FIELD_MAX;
+}
+
 struct iomon_ring *iomon_ring_self(void)
 {
 	struct iomon_ring *r = my_ring;
@@ -57,6 +90,7 @@ struct iomon_ring *iomon_ring_self(void)
 	r = mmap(NULL, MAP_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (r == MAP_FAILED)
 		return NULL;
+	forget_slots(r);
 	pthread_once(&exit_key_once, make_exit_key);
 	pthread_setspecific(exit_key, r);
 	r->next = atomic_load_explicit(&ring_list, memory_order_relaxed);
@@ -67,12 +101,23 @@ struct iomon_ring *iomon_ring_self(void)
 	return r;
 }
 
+/* The owner reads the sender's tail only when the tail it saw last leaves
+ * too little room, or the ring is three quarters full: not at every
+ * record. */
+static uint64_t look_at_tail(struct iomon_ring *r)
+{
+	r->tail_seen = atomic_load_explicit(&r->tail, memory_order_acquire);
+	return r->tail_seen;
+}
+
 char *iomon_ring_reserve(struct iomon_ring *r, size_t need)
 {
 	uint64_t head = atomic_load_explicit(&r->head, memory_order_relaxed);
 
+	if (IOMON_LIKELY(IOMON_RING_SIZE - used(head, r->tail_seen) >= need))
+		return r->data + pos_bytes(head) % IOMON_RING_SIZE;
 	for (;;) {
-		uint64_t tail = atomic_load_explicit(&r->tail, memory_order_acquire);
+		uint64_t tail = look_at_tail(r);
 		if (IOMON_RING_SIZE - used(head, tail) >= need)
 			return r->data + pos_bytes(head) % IOMON_RING_SIZE;
 		if (!iomon_sender_wait_for_room(r, tail)) {
@@ -85,7 +130,6 @@ char *iomon_ring_reserve(struct iomon_ring *r, size_t need)
 void iomon_ring_commit(struct iomon_ring *r, const char *end)
 {
 	uint64_t head = atomic_load_explicit(&r->head, memory_order_relaxed);
-	uint64_t tail = atomic_load_explicit(&r->tail, memory_order_relaxed);
 	size_t off = pos_bytes(head) % IOMON_RING_SIZE;
 	size_t n = (size_t)(end - (r->data + off));
 
@@ -95,7 +139,12 @@ void iomon_ring_commit(struct iomon_ring *r, const char *end)
 	uint64_t next = ((pos_records(head) + 1) << IOMON_POS_BYTE_BITS) |
 			((pos_bytes(head) + n) & BYTES_MASK);
 	atomic_store_explicit(&r->head, next, memory_order_release);
-	if (used(head, tail) < IOMON_RING_SIZE / 2 && used(next, tail) >= IOMON_RING_SIZE / 2)
+	iomon_prefetch_for_write(r->data + (pos_bytes(next) + PREFETCH_AHEAD) % IOMON_RING_SIZE);
+	/* Three quarters full by the tail seen last: then by the sender's? */
+	if (used(next, r->tail_seen) < KICK_AT)
+		return;
+	uint64_t tail = look_at_tail(r);
+	if (used(head, tail) < KICK_AT && used(next, tail) >= KICK_AT)
 		iomon_sender_kick();
 }
 
@@ -173,6 +222,9 @@ void iomon_ring_atfork_child(void)
 	r->next = NULL;
 	atomic_store_explicit(&r->tail, atomic_load_explicit(&r->head, memory_order_relaxed),
 			      memory_order_relaxed);
+	r->tail_seen = r->tail;
+	/* The sender will not see the records whose paths it kept. */
+	forget_slots(r);
 	atomic_store_explicit(&r->dropped, 0, memory_order_relaxed);
 	atomic_store_explicit(&r->waiting, 0, memory_order_relaxed);
 }

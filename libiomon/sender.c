@@ -34,6 +34,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/futex.h>
+#include <linux/membarrier.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
@@ -64,13 +65,16 @@ enum link { LINK_NEW, LINK_UP, LINK_DOWN, LINK_GONE };
 static pthread_mutex_t send_lock = PTHREAD_MUTEX_INITIALIZER;
 static _Atomic int link_state = LINK_NEW;
 /* Someone is to send the records: a sender thread runs, or is being
- * started by whoever set this. */
-static _Atomic bool sender_running;
+ * started by whoever set this.  Read by every record (stream.h). */
+IOMON_HOT _Atomic bool iomon_sender_running;
+/* The kernel's membarrier() is there to order sender_may_end() against
+ * the writers: they then need no fence of their own (stream.h). */
+IOMON_HOT bool iomon_sender_membarrier;
 static _Atomic uint32_t kick_word;
 static uint16_t collector_port;
 /* The socket's number, or -1: read by the program's threads too, on every
  * call (iomon_fd_is_own), hence atomic and not static. */
-_Atomic int iomon_own_fd = -1;
+IOMON_HOT _Atomic int iomon_own_fd = -1;
 static dev_t sock_dev;
 static ino_t sock_ino;
 static int failed_connects;
@@ -298,7 +302,7 @@ static void ship(struct iomon_ring *r, uint64_t pos, uint64_t head)
 		uint64_t records = 0;
 		while (pos != head && len < BATCH_BYTES) {
 			const struct iomon_packed *rec = iomon_ring_next(r, &pos, &wrapped);
-			len = (size_t)(iomon_put_packed(batch + len, rec) - batch);
+			len = (size_t)(iomon_put_packed(batch + len, rec, r) - batch);
 			records++;
 		}
 		struct iovec iov = { batch, len };
@@ -330,7 +334,9 @@ static bool drain(void)
 		connect_collector();
 
 	for (struct iomon_ring *r = iomon_ring_first(); r; r = iomon_ring_reap(r)) {
-		dropped += atomic_exchange_explicit(&r->dropped, 0, memory_order_relaxed);
+		/* Read first: the owner's line is written only if need be. */
+		if (atomic_load_explicit(&r->dropped, memory_order_relaxed))
+			dropped += atomic_exchange_explicit(&r->dropped, 0, memory_order_relaxed);
 		uint64_t head = iomon_ring_head(r), tail = iomon_ring_tail(r);
 		work |= dropped != 0 || head != tail;
 		/* Not connected yet: keep the records for the next attempt. */
@@ -360,21 +366,35 @@ static bool pending(void)
 /*
  * May the idle sender end?  It says it no longer runs, then looks once
  * more; a writer commits its record, then looks whether the sender runs
- * (iomon_sender_ensure).  The two fences order each side's store before
- * its load, so one of the two sees the other: the sender sees the record
- * and carries on, or the writer sees no sender and starts one.  The caller
- * holds send_lock.
+ * (iomon_sender_ensure).  Each side's store must be ordered before its
+ * load, so that one of the two sees the other: the sender sees the record
+ * and carries on, or the writer sees no sender and starts one.  The sender
+ * orders both sides at once with membarrier(), which makes every running
+ * thread of the process execute a full barrier: the writers, on the path
+ * of every record, then need only keep the compiler from reordering (the
+ * asymmetric fence of userspace RCU).  Without membarrier, each side has
+ * a fence of its own.  The caller holds send_lock.
  */
+static bool writers_fenced(void)
+{
+	if (!iomon_sender_membarrier) {
+		atomic_thread_fence(memory_order_seq_cst);
+		return true;
+	}
+	/* It cannot fail once registered, but if it did, the sender would
+	 * not know what it may have missed, and so carries on. */
+	return syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) == 0;
+}
+
 static bool sender_may_end(void)
 {
 	bool expected = false;
 
-	atomic_store(&sender_running, false);
-	atomic_thread_fence(memory_order_seq_cst);
-	if (!pending())
+	atomic_store(&iomon_sender_running, false);
+	if (writers_fenced() && !pending())
 		return true;
 	/* Carry on, unless a writer has taken the job already. */
-	return !atomic_compare_exchange_strong(&sender_running, &expected, true);
+	return !atomic_compare_exchange_strong(&iomon_sender_running, &expected, true);
 }
 
 void iomon_flush(void)
@@ -399,7 +419,7 @@ bool iomon_sender_wait_for_room(struct iomon_ring *r, uint64_t tail)
 
 	if (state == LINK_DOWN || state == LINK_GONE || iomon_config.drop_when_full)
 		return false;
-	if (!atomic_load_explicit(&sender_running, memory_order_acquire)) {
+	if (!atomic_load_explicit(&iomon_sender_running, memory_order_acquire)) {
 		iomon_flush();
 		return true;
 	}
@@ -414,10 +434,29 @@ bool iomon_sender_wait_for_room(struct iomon_ring *r, uint64_t tail)
 	return true;
 }
 
+/*
+ * How long the sender waits between looks at the rings.  While records
+ * come, it looks every POLL_MIN_MS, so that the program's threads seldom
+ * have to wake it: a wake-up is a system call in the program's thread, and
+ * on a VM it costs more than a thousand records do (BENCHMARKS.md).  With
+ * nothing to send it waits twice as long each time, up to IOMON_FLUSH_MS.
+ * A ring three quarters full wakes it all the same (ring.c).
+ */
+#define POLL_MIN_MS 1
+
+static uint64_t next_wait_ns(uint64_t wait_ns, bool sent)
+{
+	if (sent)
+		return POLL_MIN_MS * UINT64_C(1000000);
+	wait_ns *= 2;
+	return wait_ns < IOMON_FLUSH_MS * UINT64_C(1000000) ? wait_ns
+							    : IOMON_FLUSH_MS * UINT64_C(1000000);
+}
+
 static void *sender_main(void *arg)
 {
-	static const struct timespec period = { .tv_nsec = IOMON_FLUSH_MS * 1000 * 1000 };
 	uint64_t idle_since = iomon_monotonic_ns();
+	uint64_t wait_ns = POLL_MIN_MS * UINT64_C(1000000);
 	bool end = false;
 
 	(void)arg;
@@ -429,17 +468,22 @@ static void *sender_main(void *arg)
 		uint32_t seen = atomic_load_explicit(&kick_word, memory_order_acquire);
 		pthread_mutex_lock(&send_lock);
 		uint64_t now = iomon_monotonic_ns();
-		if (drain())
+		bool sent = drain();
+		if (sent)
 			idle_since = now;
+		wait_ns = next_wait_ns(wait_ns, sent);
 		if (atomic_load(&link_state) == LINK_GONE) {
-			atomic_store(&sender_running, false);
+			atomic_store(&iomon_sender_running, false);
 			end = true;
 		} else if (now - idle_since >= SENDER_IDLE_MS * UINT64_C(1000000)) {
 			end = sender_may_end();
 		}
 		pthread_mutex_unlock(&send_lock);
-		if (!end)
-			futex(&kick_word, FUTEX_WAIT_PRIVATE, seen, &period);
+		if (!end) {
+			struct timespec wait = { .tv_sec = (time_t)(wait_ns / 1000000000u),
+						 .tv_nsec = (long)(wait_ns % 1000000000u) };
+			futex(&kick_word, FUTEX_WAIT_PRIVATE, seen, &wait);
+		}
 	}
 	/* If the program's threads have all ended, the C library now runs its
 	 * exit on this thread: its calls, and the destructor's STOP, are the
@@ -449,23 +493,19 @@ static void *sender_main(void *arg)
 	return NULL;
 }
 
-void iomon_sender_ensure(void)
+void iomon_sender_start(void)
 {
 	pthread_attr_t attr;
 	pthread_t thread;
 	sigset_t all, old;
 	bool expected = false;
 
-	/* The record is committed: see sender_may_end(). */
-	atomic_thread_fence(memory_order_seq_cst);
-	if (IOMON_LIKELY(atomic_load_explicit(&sender_running, memory_order_relaxed)))
-		return;
 	/* See the top of the file. */
 	if (iomon_thread_ended) {
 		iomon_flush();
 		return;
 	}
-	if (!atomic_compare_exchange_strong(&sender_running, &expected, true))
+	if (!atomic_compare_exchange_strong(&iomon_sender_running, &expected, true))
 		return;
 	/* The thread inherits this mask: it never takes a signal meant for the
 	 * program. */
@@ -475,7 +515,7 @@ void iomon_sender_ensure(void)
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	pthread_attr_setstacksize(&attr, 64 * 1024 + IOMON_RECORD_MAX);
 	if (pthread_create(&thread, &attr, sender_main, NULL) != 0)
-		atomic_store(&sender_running, false);
+		atomic_store(&iomon_sender_running, false);
 	pthread_attr_destroy(&attr);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
@@ -484,7 +524,7 @@ void iomon_sender_atfork_child(void)
 {
 	/* The parent's sender thread and connection are the parent's. */
 	pthread_mutex_init(&send_lock, NULL);
-	atomic_store(&sender_running, false);
+	atomic_store(&iomon_sender_running, false);
 	iomon_thread_ended = false;
 	close_socket();
 	failed_connects = 0;
@@ -551,5 +591,8 @@ void iomon_closefrom_sparing(int lowfd)
 void iomon_sender_init(uint16_t port)
 {
 	collector_port = port;
+	/* Once per process image: a fork child inherits the registration. */
+	iomon_sender_membarrier =
+		syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) == 0;
 	open_socket();
 }

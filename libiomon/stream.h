@@ -8,10 +8,11 @@
  * writing it as a CSV line is left to whoever sends it.  One sender thread
  * per process (sender.c) writes and ships every ring's records over the
  * socket in batches, at the latest IOMON_FLUSH_MS after a record was made,
- * and at once when a ring is half full.  When the collector is slower than the program,
- * a full ring makes its thread wait (lossless); when there is no collector,
- * records are dropped and counted, and the count is sent as a record of its
- * own once a collector is reachable again.
+ * and every millisecond or so while records come (sender.c).  When the
+ * collector is slower than the program, a full ring makes its thread wait
+ * (lossless); when there is no collector, records are dropped and counted,
+ * and the count is sent as a record of its own once a collector is
+ * reachable again.
  */
 #ifndef IOMON_STREAM_H
 #define IOMON_STREAM_H
@@ -35,9 +36,28 @@
  */
 #define IOMON_POS_BYTE_BITS 40
 
-/* How a packed string is written: as CSV (RAW, quoted if need be), copied
- * (CSV: already encoded), or as the flags of open(2) its 4 bytes hold. */
-enum iomon_packed_kind { IOMON_PACKED_RAW, IOMON_PACKED_CSV, IOMON_PACKED_OFLAGS };
+/*
+ * How a packed string is written: as CSV (RAW, quoted if need be), copied
+ * (CSV: already encoded), or as the flags of open(2) its 4 bytes hold.
+ *
+ * An fd's path, which the reads and writes of one file repeat record after
+ * record, is copied into the ring only when it is new to the ring: the
+ * owner remembers the last IOMON_FD_SLOTS descriptors it copied, and the
+ * fd table's generation then; the sender keeps the paths themselves.  A
+ * record whose fd is remembered, with no change to the table since, is
+ * packed with FD_SAME and slot's number and no bytes; a new one with
+ * FD_KEEP and the path as it is, which the sender writes as CSV into that
+ * slot, and copies from there.  The slots stay
+ * in step because both sides take the ring's records in one order.
+ */
+#define IOMON_FD_SLOTS 2
+enum iomon_packed_kind {
+	IOMON_PACKED_RAW,
+	IOMON_PACKED_CSV,
+	IOMON_PACKED_OFLAGS,
+	IOMON_PACKED_FD_KEEP,				/* + slot */
+	IOMON_PACKED_FD_SAME = IOMON_PACKED_FD_KEEP + IOMON_FD_SLOTS,	/* + slot */
+};
 
 /* A record in a ring: this header, then s1's bytes, then s2's, padded to a
  * multiple of IOMON_PACKED_ALIGN bytes (size). */
@@ -52,8 +72,8 @@ struct iomon_packed {
 	uint8_t s1_kind;
 	uint8_t s2_kind;
 	uint8_t pad[2];
-	int64_t ts;
-	uint64_t dur_ns;
+	uint64_t start;			/* the call's stamps (iomon.h) */
+	uint64_t end;
 	uint64_t bytes;
 	char s[];
 };
@@ -62,28 +82,74 @@ struct iomon_packed {
 /* The largest packed record: two strings of IOMON_FIELD_MAX bytes. */
 #define IOMON_PACKED_MAX (sizeof(struct iomon_packed) + 2 * IOMON_FIELD_MAX + IOMON_PACKED_ALIGN)
 
-/* The CSV line of a packed record; dst needs IOMON_RECORD_MAX bytes. */
-char *iomon_put_packed(char *dst, const struct iomon_packed *rec);
+struct iomon_ring;
+/* The CSV line of a packed record of ring r; dst needs IOMON_RECORD_MAX
+ * bytes. */
+char *iomon_put_packed(char *dst, const struct iomon_packed *rec, struct iomon_ring *r);
+
+/* What the owner writes and what the sender writes are on cache lines of
+ * their own: a line both write moves between the two CPUs at every
+ * record. */
+#define IOMON_CACHE_LINE 64
 
 struct iomon_ring {
-	_Atomic uint64_t head;		/* written by the owner thread */
-	_Atomic uint64_t tail;		/* written by the sender */
-	_Atomic uint32_t space;		/* futex: bumped when the sender frees room */
+	/* Written by the owner thread. */
+	_Alignas(IOMON_CACHE_LINE) _Atomic uint64_t head;
+	uint64_t tail_seen;		/* the tail when the owner last looked */
 	_Atomic uint32_t waiting;	/* the owner waits for room */
 	_Atomic uint64_t dropped;	/* records the owner could not buffer */
 	_Atomic bool orphaned;		/* the owner thread has exited */
-	struct iomon_ring *next;
+	struct iomon_ring *next;	/* set before the ring is listed */
+	/* The fd paths the sender keeps: which descriptors, at which fd
+	 * table generation (iomon_fd_gen); the slot to take next. */
+	int32_t slot_fd[IOMON_FD_SLOTS];
+	uint32_t slot_gen[IOMON_FD_SLOTS];
+	uint8_t next_slot;
+	/* Written by the sender. */
+	_Alignas(IOMON_CACHE_LINE) _Atomic uint64_t tail;
+	_Atomic uint32_t space;		/* futex: bumped when the sender frees room */
+	uint16_t kept_len[IOMON_FD_SLOTS];
 	/* IOMON_RING_SIZE bytes, then IOMON_RECORD_MAX of overflow so that a
-	 * record is always written in one piece, then wrapped by commit. */
-	_Alignas(IOMON_PACKED_ALIGN) char data[];
+	 * record is always written in one piece, then wrapped by commit; then
+	 * the sender's kept paths (iomon_ring_kept). */
+	_Alignas(IOMON_CACHE_LINE) char data[];
 };
+
+/* Whether the CPU has PREFETCHW (x86-64, CPUID 0x80000001 ECX bit 8):
+ * set once at start-up (clock.c, which asks the CPU about its TSC too). */
+extern bool iomon_has_prefetchw;
+
+/* Asks for the cache line of p, to be written soon. */
+static inline void iomon_prefetch_for_write(const char *p)
+{
+#if defined(__x86_64__)
+	if (IOMON_LIKELY(iomon_has_prefetchw))
+		__asm__ volatile("prefetchw %0" : : "m"(*p));
+#else
+	__builtin_prefetch(p, 1, 3);
+#endif
+}
 
 /* Owner side. */
 struct iomon_ring *iomon_ring_self(void);
 char *iomon_ring_reserve(struct iomon_ring *r, size_t need);
 void iomon_ring_commit(struct iomon_ring *r, const char *end);
 
+/* Owner side: the slot that holds fd's path, if it still does, or -1. */
+static inline int iomon_ring_slot_of(const struct iomon_ring *r, int fd, uint32_t gen)
+{
+	for (int i = 0; i < IOMON_FD_SLOTS; i++)
+		if (r->slot_fd[i] == fd && r->slot_gen[i] == gen)
+			return i;
+	return -1;
+}
+
+/* Owner side: the slot to keep fd's path in, as of table generation gen. */
+int iomon_ring_take_slot(struct iomon_ring *r, int fd, uint32_t gen);
+
 /* Sender side; the caller holds the send lock. */
+/* Where the sender keeps slot's path: IOMON_FIELD_MAX bytes. */
+char *iomon_ring_kept(struct iomon_ring *r, unsigned slot);
 struct iomon_ring *iomon_ring_first(void);
 /* The position of r's first unsent record; the end of its records. */
 uint64_t iomon_ring_tail(struct iomon_ring *r);
@@ -106,7 +172,21 @@ extern IOMON_TLS bool iomon_thread_ended;
 void iomon_sender_kick(void);
 /* May the owner of a full ring wait for room?  False: drop the record. */
 bool iomon_sender_wait_for_room(struct iomon_ring *r, uint64_t tail);
-void iomon_sender_ensure(void);
+/* After a commit: a sender must run to send the record (see
+ * sender_may_end() in sender.c for the fence). */
+extern _Atomic bool iomon_sender_running;
+extern bool iomon_sender_membarrier;
+void iomon_sender_start(void);
+
+static inline void iomon_sender_ensure(void)
+{
+	if (IOMON_LIKELY(iomon_sender_membarrier))
+		atomic_signal_fence(memory_order_seq_cst);
+	else
+		atomic_thread_fence(memory_order_seq_cst);
+	if (IOMON_UNLIKELY(!atomic_load_explicit(&iomon_sender_running, memory_order_relaxed)))
+		iomon_sender_start();
+}
 void iomon_sender_atfork_child(void);
 void iomon_sender_init(uint16_t port);
 

@@ -337,23 +337,33 @@ static inline bool iomon_at_own(int dirfd, const char *path, int flags)
 #define IOMON_EFFECT_CHDIRS do { if (!failed) iomon_cwd_refresh(); } while (0)
 
 /* Only the record is cleared: s1buf and s2buf are written before any use,
- * and clearing them would cost every call more than the rest of its head. */
+ * and clearing them would cost every call more than the rest of its head.
+ * Field by field: a compound literal of the whole record becomes a
+ * `rep stos`, which takes longer to start than these stores do to run. */
 #define IOMON_CALL_DECLARE(DOMAIN, OP)                                                \
 	struct iomon_call call;                                                        \
-	call.rec = (struct iomon_record){ .domain = IOMON_DOMAIN_##DOMAIN,             \
-					  .op = IOMON_OP_##OP, .fd = -1 }
+	call.rec.ts = 0;                                                               \
+	call.rec.dur_ns = 0;                                                           \
+	call.rec.pid = 0;                                                              \
+	call.rec.domain = IOMON_DOMAIN_##DOMAIN;                                       \
+	call.rec.op = IOMON_OP_##OP;                                                   \
+	call.rec.err = 0;                                                              \
+	call.rec.fd = -1;                                                              \
+	call.rec.bytes = 0;                                                            \
+	call.rec.s1 = (struct iomon_str){ 0 };                                         \
+	call.rec.s2 = (struct iomon_str){ 0 }
 
 /* The body shared by every generated wrapper. */
 #define IOMON_WRAPPER_BODY(RET, NAME, PARAMS, ARGS, DOMAIN, OP, FAIL, FD, BYTES, S1, S2, EFFECT) \
 	{                                                                               \
 		RET(*real) PARAMS = IOMON_REAL_FN(NAME);                                \
-		if (!iomon_on() ||                                                      \
-		    (!IOMON_HAS_EFFECT_##EFFECT && !iomon_wants(IOMON_DOMAIN_##DOMAIN) && \
-		     !IOMON_NAMES_OWN(FD, S1, S2))) {                                   \
+		uint32_t iomon_now = iomon_mask_now();                                 \
+		bool record = iomon_now >> IOMON_DOMAIN_##DOMAIN & 1;                   \
+		if (!iomon_now || (!IOMON_HAS_EFFECT_##EFFECT && !record &&             \
+			      !IOMON_NAMES_OWN(FD, S1, S2))) {                          \
 			iomon_passed_through(IOMON_DOMAIN_##DOMAIN);                    \
 			return real ARGS;                                               \
 		}                                                                       \
-		bool record = iomon_wants(IOMON_DOMAIN_##DOMAIN);                       \
 		bool own = IOMON_NAMES_OWN(FD, S1, S2);                                 \
 		IOMON_CALL_DECLARE(DOMAIN, OP);                   \
 		IOMON_FD_BEFORE_##FD;                                                   \
@@ -389,7 +399,7 @@ static inline bool iomon_at_own(int dirfd, const char *path, int flags)
 	IOMON_WRAP_VOID_EFFECT(NAME, PARAMS, ARGS, DOMAIN, OP, FD, S1, S2, NONE)
 
 #define IOMON_WRAP_VOID_EFFECT(NAME, PARAMS, ARGS, DOMAIN, OP, FD, S1, S2, EFFECT)     \
-	static void(*IOMON_REAL(NAME)) PARAMS;                                          \
+	static void(*IOMON_REAL(NAME)) PARAMS IOMON_HOT_REAL;                                          \
 	IOMON_ROW_ENTRY(NAME, DOMAIN, OP)                                               \
 	IOMON_DECLARE(void, NAME, PARAMS);                                              \
 	void IOMON_WRAPPER(NAME) PARAMS                                                 \
@@ -429,7 +439,7 @@ static inline bool iomon_at_own(int dirfd, const char *path, int flags)
 	IOMON_EXPORT RET IOMON_WRAPPER(NAME) PARAMS __asm__(#NAME)
 
 #define IOMON_WRAP(RET, NAME, PARAMS, ARGS, ...)                                       \
-	static RET(*IOMON_REAL(NAME)) PARAMS;                                           \
+	static RET(*IOMON_REAL(NAME)) PARAMS IOMON_HOT_REAL;                                           \
 	IOMON_ROW_ENTRY_(NAME, IOMON_ROW_CODES(__VA_ARGS__))                            \
 	IOMON_DECLARE(RET, NAME, PARAMS);                                               \
 	RET IOMON_WRAPPER(NAME) PARAMS                                                  \
@@ -439,7 +449,7 @@ static inline bool iomon_at_own(int dirfd, const char *path, int flags)
  * mode, fprintf's "..."): the body is generated as the internal function
  * WRAPPER, and domains/handwritten.c exports NAME on top of it. */
 #define IOMON_WRAP_AS(RET, NAME, WRAPPER, PARAMS, ARGS, ...)                           \
-	static RET(*IOMON_REAL(NAME)) PARAMS;                                           \
+	static RET(*IOMON_REAL(NAME)) PARAMS IOMON_HOT_REAL;                                           \
 	IOMON_ROW_ENTRY_(NAME, IOMON_ROW_CODES(__VA_ARGS__))                            \
 	__attribute__((visibility("hidden"))) RET WRAPPER PARAMS;                       \
 	__attribute__((visibility("hidden"))) RET WRAPPER PARAMS                        \
@@ -458,7 +468,7 @@ static inline bool iomon_at_own(int dirfd, const char *path, int flags)
 #define IOMON_STOP_NOW(status) (iomon_note_exit_status(status), iomon_stop())
 
 #define IOMON_WRAP_NORETURN(NAME, PARAMS, ARGS, DOMAIN, OP, S1, S2, STOP)              \
-	static void(*IOMON_REAL(NAME)) PARAMS;                                          \
+	static void(*IOMON_REAL(NAME)) PARAMS IOMON_HOT_REAL;                                          \
 	IOMON_ROW_ENTRY(NAME, DOMAIN, OP)                                               \
 	IOMON_DECLARE(void, NAME, PARAMS) __attribute__((noreturn));                    \
 	void IOMON_WRAPPER(NAME) PARAMS                                                 \

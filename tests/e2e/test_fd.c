@@ -107,3 +107,44 @@ Test(fd, refused, .fini = scratch_cleanup)
 	cr_assert_eq(r.nrecs, 5, "%zu records, expected 5", r.nrecs);
 	run_free(&r);
 }
+
+/* Each write names its file (tests/progs/fd_calls.c, "paths"), whether
+ * the descriptors take turns, are replaced (dup2, close and open), or are
+ * written by a fork child or a thread: per process and descriptor, the
+ * files its writes name, in order. */
+static void expect_writes(const struct run *r, bool child, int fd, const char *files)
+{
+	int parent = printed_pid(r);
+	size_t n = 0;
+
+	for (size_t i = 0; i < r->nrecs; i++) {
+		const struct rec *w = &r->recs[i];
+		if (w->domain != D(FILE_WRITE) || w->fd != fd || (w->pid != parent) != child)
+			continue;
+		char name[2] = { files[n], '\0' };
+		cr_assert(files[n], "%s, fd %d: more writes than %zu", child ? "child" : "parent", fd,
+			  strlen(files));
+		cr_assert_str_eq(w->s1, in_scratch(name).s, "%s, fd %d, write %zu",
+				 child ? "child" : "parent", fd, n);
+		cr_assert_eq(w->bytes, 1);
+		n++;
+	}
+	cr_assert_eq(n, strlen(files), "%s, fd %d: %zu writes, expected %zu", child ? "child" : "parent",
+		     fd, n, strlen(files));
+}
+
+Test(fd, every_write_names_its_file, .fini = scratch_cleanup)
+{
+	struct run r;
+
+	run_traced(&r, NONE, LIST(prog_path("fd_calls"), scratch_dir(), "paths"), NONE);
+	cr_assert_eq(r.status, 0, "fd_calls failed: %s", r.err);
+	cr_assert_eq(r.bad_lines, 0);
+	expect_writes(&r, false, 3, "aaace");
+	expect_writes(&r, false, 4, "bbbbb");
+	expect_writes(&r, false, 5, "ccc");
+	expect_writes(&r, false, 6, "ddd");
+	expect_writes(&r, true, 4, "b");
+	expect_writes(&r, true, 3, "c");
+	run_free(&r);
+}

@@ -7,7 +7,9 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <pthread.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -76,9 +78,53 @@ static void refused(void)
 	CHECK(setrlimit(RLIMIT_NOFILE, &limit) == 0);
 }
 
+static void *write_d(void *arg)
+{
+	int fd = *(int *)arg;
+
+	for (int i = 0; i < 3; i++)
+		CHECK(write(fd, "d", 1) == 1);
+	return NULL;
+}
+
+/*
+ * Writes that name their files however the descriptors take turns, change
+ * or cross a fork and a thread: the library sends a descriptor's path once
+ * and then refers to it (libiomon/stream.h), and each of these must still
+ * name the right file.
+ */
+static void paths(void)
+{
+	int a = open(in_dir("a"), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	int b = open(in_dir("b"), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	int c = open(in_dir("c"), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	int d = open(in_dir("d"), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	pthread_t thread;
+	int status;
+
+	CHECK(a == 3 && b == 4 && c == 5 && d == 6);
+	for (int i = 0; i < 3; i++)
+		CHECK(write(a, "a", 1) == 1 && write(b, "b", 1) == 1 && write(c, "c", 1) == 1);
+	CHECK(dup2(c, a) == a);
+	CHECK(write(a, "c", 1) == 1 && write(b, "b", 1) == 1);
+	pid_t pid = fork();
+	CHECK(pid >= 0);
+	if (pid == 0) {
+		CHECK(write(b, "b", 1) == 1 && write(a, "c", 1) == 1);
+		_exit(0);
+	}
+	CHECK(waitpid(pid, &status, 0) == pid && status == 0);
+	CHECK(pthread_create(&thread, NULL, write_d, &d) == 0);
+	CHECK(write(b, "b", 1) == 1);
+	CHECK(pthread_join(thread, NULL) == 0);
+	CHECK(close(a) == 0 && open(in_dir("e"), O_WRONLY | O_CREAT | O_TRUNC, 0644) == a);
+	CHECK(write(a, "e", 1) == 1);
+}
+
 static const struct scenario scenarios[] = {
 	{ "descriptors", descriptors },
 	{ "refused", refused },
+	{ "paths", paths },
 };
 
 int main(int argc, char **argv)
