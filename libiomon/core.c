@@ -274,8 +274,8 @@ char *iomon_put_packed(char *dst, const struct iomon_packed *pk, struct iomon_ri
  * multi-threaded one), and a fork child's START does not wait for its
  * first record.
  */
-static inline __attribute__((always_inline)) void emit(struct iomon_record *rec, uint64_t start,
-							uint64_t end)
+static inline __attribute__((always_inline)) void emit(const struct iomon_record *rec,
+							uint64_t start, uint64_t end)
 {
 	struct iomon_ring *r = iomon_ring_self();
 	bool start_stop = rec->domain == IOMON_DOMAIN_START_STOP;
@@ -434,6 +434,25 @@ IOMON_HOT_CODE void iomon_call_end(struct iomon_call *call, int err)
 	}
 	iomon_enter_emit();
 	emit(&call->rec, call->t0, end);
+	iomon_leave_emit();
+}
+
+IOMON_HOT_CODE void iomon_call_end_fd(uint64_t t0, unsigned domain, unsigned op, int err, int fd,
+				      uint64_t bytes)
+{
+	const struct iomon_record rec = {
+		.domain = (uint16_t)domain, .op = (uint16_t)op, .err = err, .fd = fd,
+		.bytes = bytes, .s1 = iomon_str_fd(fd), .s2 = iomon_str_none(),
+	};
+
+	if (IOMON_UNLIKELY(atomic_load_explicit(&paused, memory_order_relaxed) || filters_records)) {
+		struct iomon_call call = { .rec = rec, .t0 = t0 };
+		iomon_call_end(&call, err);
+		return;
+	}
+	uint64_t end = iomon_clock_end(t0);
+	iomon_enter_emit();
+	emit(&rec, t0, end);
 	iomon_leave_emit();
 }
 

@@ -183,6 +183,9 @@ const char *iomon_sockaddr_str(const void *addr, unsigned len, char buf[static 1
 /* Stamps the end time and hands the record to the stream.  err is the
  * saved errno of a failed call, or 0. */
 void iomon_call_end(struct iomon_call *call, int err);
+/* The same for the records of most reads and writes, whose s1 is their
+ * fd's path and s2 empty: from registers, without a struct iomon_call. */
+void iomon_call_end_fd(uint64_t t0, unsigned domain, unsigned op, int err, int fd, uint64_t bytes);
 
 /* Resolves the next definition of name (the C library's) into *slot. */
 void iomon_resolve(void **slot, const char *name);

@@ -6,19 +6,6 @@
 #include "iomon.h"
 #include "stream.h"
 
-#define BYTES_MASK ((UINT64_C(1) << IOMON_POS_BYTE_BITS) - 1)
-#define RECORDS_MASK ((UINT64_C(1) << (64 - IOMON_POS_BYTE_BITS)) - 1)
-/* The sender looks at the rings often enough that a ring seldom fills
- * this far; when it does, its owner wakes the sender. */
-#define KICK_AT (IOMON_RING_SIZE / 4 * 3)
-/*
- * The lines a record is about to be written to were last read by the
- * sender, on another CPU: the writer's store has to take them back, and
- * the system call after the record waits for that.  Asking for them a
- * little ahead (PREFETCHW) takes them back while the program runs.
- */
-#define PREFETCH_AHEAD 1024
-
 #define KEPT_OFFSET (IOMON_RING_SIZE + IOMON_RECORD_MAX)
 #define MAP_SIZE (sizeof(struct iomon_ring) + KEPT_OFFSET + IOMON_FD_SLOTS * IOMON_FIELD_MAX)
 
@@ -31,20 +18,6 @@ IOMON_TLS bool iomon_thread_ended;
 static pthread_key_t exit_key;
 static pthread_once_t exit_key_once = PTHREAD_ONCE_INIT;
 
-static inline uint64_t pos_bytes(uint64_t pos)
-{
-	return pos & BYTES_MASK;
-}
-
-static inline uint64_t pos_records(uint64_t pos)
-{
-	return pos >> IOMON_POS_BYTE_BITS;
-}
-
-static inline uint64_t used(uint64_t head, uint64_t tail)
-{
-	return (pos_bytes(head) - pos_bytes(tail)) & BYTES_MASK;
-}
 
 static void ring_orphan(void *arg)
 {
@@ -103,23 +76,21 @@ struct iomon_ring *iomon_ring_self(void)
 
 /* The owner reads the sender's tail only when the tail it saw last leaves
  * too little room, or the ring is three quarters full: not at every
- * record. */
+ * record (stream.h). */
 static uint64_t look_at_tail(struct iomon_ring *r)
 {
 	r->tail_seen = atomic_load_explicit(&r->tail, memory_order_acquire);
 	return r->tail_seen;
 }
 
-char *iomon_ring_reserve(struct iomon_ring *r, size_t need)
+char *iomon_ring_reserve_slow(struct iomon_ring *r, size_t need)
 {
 	uint64_t head = atomic_load_explicit(&r->head, memory_order_relaxed);
 
-	if (IOMON_LIKELY(IOMON_RING_SIZE - used(head, r->tail_seen) >= need))
-		return r->data + pos_bytes(head) % IOMON_RING_SIZE;
 	for (;;) {
 		uint64_t tail = look_at_tail(r);
-		if (IOMON_RING_SIZE - used(head, tail) >= need)
-			return r->data + pos_bytes(head) % IOMON_RING_SIZE;
+		if (IOMON_RING_SIZE - iomon_pos_used(head, tail) >= need)
+			return r->data + iomon_pos_bytes(head) % IOMON_RING_SIZE;
 		if (!iomon_sender_wait_for_room(r, tail)) {
 			atomic_fetch_add_explicit(&r->dropped, 1, memory_order_relaxed);
 			return NULL;
@@ -127,24 +98,16 @@ char *iomon_ring_reserve(struct iomon_ring *r, size_t need)
 	}
 }
 
-void iomon_ring_commit(struct iomon_ring *r, const char *end)
+void iomon_ring_wrap(struct iomon_ring *r, size_t off, size_t n)
 {
-	uint64_t head = atomic_load_explicit(&r->head, memory_order_relaxed);
-	size_t off = pos_bytes(head) % IOMON_RING_SIZE;
-	size_t n = (size_t)(end - (r->data + off));
+	memcpy(r->data, r->data + IOMON_RING_SIZE, off + n - IOMON_RING_SIZE);
+}
 
-	/* The record ran into the overflow area: wrap that part round. */
-	if (off + n > IOMON_RING_SIZE)
-		memcpy(r->data, r->data + IOMON_RING_SIZE, off + n - IOMON_RING_SIZE);
-	uint64_t next = ((pos_records(head) + 1) << IOMON_POS_BYTE_BITS) |
-			((pos_bytes(head) + n) & BYTES_MASK);
-	atomic_store_explicit(&r->head, next, memory_order_release);
-	iomon_prefetch_for_write(r->data + (pos_bytes(next) + PREFETCH_AHEAD) % IOMON_RING_SIZE);
-	/* Three quarters full by the tail seen last: then by the sender's? */
-	if (used(next, r->tail_seen) < KICK_AT)
-		return;
+void iomon_ring_filling(struct iomon_ring *r, uint64_t head, uint64_t next)
+{
 	uint64_t tail = look_at_tail(r);
-	if (used(head, tail) < KICK_AT && used(next, tail) >= KICK_AT)
+
+	if (iomon_pos_used(head, tail) < IOMON_KICK_AT && iomon_pos_used(next, tail) >= IOMON_KICK_AT)
 		iomon_sender_kick();
 }
 
@@ -165,7 +128,7 @@ uint64_t iomon_ring_head(struct iomon_ring *r)
 
 const struct iomon_packed *iomon_ring_next(struct iomon_ring *r, uint64_t *pos, void *buf)
 {
-	size_t off = pos_bytes(*pos) % IOMON_RING_SIZE;
+	size_t off = iomon_pos_bytes(*pos) % IOMON_RING_SIZE;
 	const struct iomon_packed *rec = (const void *)(r->data + off);
 	/* Records are aligned, so the size never straddles the end. */
 	uint32_t size = rec->size;
@@ -176,7 +139,7 @@ const struct iomon_packed *iomon_ring_next(struct iomon_ring *r, uint64_t *pos, 
 		memcpy((char *)buf + first, r->data, size - first);
 		rec = buf;
 	}
-	*pos = ((pos_records(*pos) + 1) << IOMON_POS_BYTE_BITS) | ((pos_bytes(*pos) + size) & BYTES_MASK);
+	*pos = ((iomon_pos_records(*pos) + 1) << IOMON_POS_BYTE_BITS) | ((iomon_pos_bytes(*pos) + size) & IOMON_POS_BYTES_MASK);
 	return rec;
 }
 

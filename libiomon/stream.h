@@ -130,10 +130,71 @@ static inline void iomon_prefetch_for_write(const char *p)
 #endif
 }
 
-/* Owner side. */
+/* Positions. */
+#define IOMON_POS_BYTES_MASK ((UINT64_C(1) << IOMON_POS_BYTE_BITS) - 1)
+
+static inline uint64_t iomon_pos_bytes(uint64_t pos)
+{
+	return pos & IOMON_POS_BYTES_MASK;
+}
+
+static inline uint64_t iomon_pos_records(uint64_t pos)
+{
+	return pos >> IOMON_POS_BYTE_BITS;
+}
+
+/* Bytes from tail to head. */
+static inline uint64_t iomon_pos_used(uint64_t head, uint64_t tail)
+{
+	return (iomon_pos_bytes(head) - iomon_pos_bytes(tail)) & IOMON_POS_BYTES_MASK;
+}
+
+/* The sender looks at the rings often enough that a ring seldom fills
+ * this far; when it does, its owner wakes the sender. */
+#define IOMON_KICK_AT (IOMON_RING_SIZE / 4 * 3)
+/*
+ * The lines a record is about to be written to were last read by the
+ * sender, on another CPU: the writer's store has to take them back, and
+ * the system call after the record waits for that.  Asking for them a
+ * little ahead (PREFETCHW) takes them back while the program runs.
+ */
+#define IOMON_PREFETCH_AHEAD 1024
+
+/* Owner side: the thread's ring (NULL if none can be had); room for need
+ * bytes at the head (NULL: the record is dropped, and counted); the record
+ * ending at end made the sender's.  Inline, their slow parts in ring.c. */
 struct iomon_ring *iomon_ring_self(void);
-char *iomon_ring_reserve(struct iomon_ring *r, size_t need);
-void iomon_ring_commit(struct iomon_ring *r, const char *end);
+char *iomon_ring_reserve_slow(struct iomon_ring *r, size_t need);
+void iomon_ring_wrap(struct iomon_ring *r, size_t off, size_t n);
+void iomon_ring_filling(struct iomon_ring *r, uint64_t head, uint64_t next);
+
+static inline char *iomon_ring_reserve(struct iomon_ring *r, size_t need)
+{
+	uint64_t head = atomic_load_explicit(&r->head, memory_order_relaxed);
+
+	if (IOMON_LIKELY(IOMON_RING_SIZE - iomon_pos_used(head, r->tail_seen) >= need))
+		return r->data + iomon_pos_bytes(head) % IOMON_RING_SIZE;
+	return iomon_ring_reserve_slow(r, need);
+}
+
+static inline void iomon_ring_commit(struct iomon_ring *r, const char *end)
+{
+	uint64_t head = atomic_load_explicit(&r->head, memory_order_relaxed);
+	size_t off = iomon_pos_bytes(head) % IOMON_RING_SIZE;
+	size_t n = (size_t)(end - (r->data + off));
+
+	/* The record ran into the overflow area: wrap that part round. */
+	if (IOMON_UNLIKELY(off + n > IOMON_RING_SIZE))
+		iomon_ring_wrap(r, off, n);
+	uint64_t next = ((iomon_pos_records(head) + 1) << IOMON_POS_BYTE_BITS) |
+			((iomon_pos_bytes(head) + n) & IOMON_POS_BYTES_MASK);
+	atomic_store_explicit(&r->head, next, memory_order_release);
+	iomon_prefetch_for_write(r->data +
+				 (iomon_pos_bytes(next) + IOMON_PREFETCH_AHEAD) % IOMON_RING_SIZE);
+	/* Three quarters full by the tail seen last: then by the sender's? */
+	if (IOMON_UNLIKELY(iomon_pos_used(next, r->tail_seen) >= IOMON_KICK_AT))
+		iomon_ring_filling(r, head, next);
+}
 
 /* Owner side: the slot that holds fd's path, if it still does, or -1. */
 static inline int iomon_ring_slot_of(const struct iomon_ring *r, int fd, uint32_t gen)

@@ -277,6 +277,13 @@ static inline bool iomon_at_own(int dirfd, const char *path, int flags)
 #define IOMON_SECOND(...) IOMON_SECOND_(__VA_ARGS__)
 #define IOMON_STR_OWN(rule) IOMON_SECOND(IOMON_STR_OWN_##rule, 0, ~)
 
+/* Whether a row's record is s1 FD_PATH and s2 NONE, the shape of most
+ * reads and writes, which iomon_call_end_fd() takes in registers. */
+#define IOMON_S1_FD_SHAPE_FD_PATH ~, 1
+#define IOMON_S2_FD_SHAPE_NONE ~, 1
+#define IOMON_FD_SHAPE(S1, S2) \
+	(IOMON_SECOND(IOMON_S1_FD_SHAPE_##S1, 0, ~) && IOMON_SECOND(IOMON_S2_FD_SHAPE_##S2, 0, ~))
+
 /* Whether the call names the library's own descriptor. */
 #define IOMON_NAMES_OWN(FD, S1, S2) \
 	(IOMON_FD_OWN_##FD || IOMON_STR_OWN(S1) || IOMON_STR_OWN(S2))
@@ -382,7 +389,11 @@ static inline bool iomon_at_own(int dirfd, const char *path, int flags)
 		(void)errno_before;                                                     \
 		IOMON_FD_AFTER_##FD;                                                    \
 		call.rec.s1 = IOMON_STR_##S1;                                           \
-		if (record) {                                                           \
+		if (record && IOMON_FD_SHAPE(S1, S2)) {                                 \
+			iomon_call_end_fd(call.t0, IOMON_DOMAIN_##DOMAIN, IOMON_OP_##OP, \
+					  failed ? IOMON_ERRNO_##FAIL : 0, call.rec.fd,  \
+					  IOMON_BYTES_##BYTES);                         \
+		} else if (record) {                                                    \
 			call.rec.bytes = IOMON_BYTES_##BYTES;                           \
 			call.rec.s2 = IOMON_STR_##S2;                                   \
 			iomon_call_end(&call, failed ? IOMON_ERRNO_##FAIL : 0);         \
