@@ -29,6 +29,7 @@ static const char *range_str(unsigned first, unsigned last, char buf[static 192]
 
 /* close_range with CLOSE_RANGE_CLOEXEC only marks the descriptors. */
 #define IOMON_HAS_EFFECT_CLOSES_RANGE_UNLESS_CLOEXEC(first, last, flags) 1
+#define IOMON_TABLE_ONLY_CLOSES_RANGE_UNLESS_CLOEXEC(first, last, flags) 0
 #define IOMON_EFFECT_BEFORE_CLOSES_RANGE_UNLESS_CLOEXEC(first, last, flags) (void)0
 #define IOMON_EFFECT_CLOSES_RANGE_UNLESS_CLOEXEC(first, last, flags)                  \
 	do {                                                                           \
@@ -39,6 +40,7 @@ static const char *range_str(unsigned first, unsigned last, char buf[static 192]
 /* fcntl: the command by name, and F_DUPFD's copy in the fd table. */
 #define IOMON_STR_FCNTL_CMD(cmd) iomon_str_c(fcntl_cmd_str(cmd, call.s2buf))
 #define IOMON_HAS_EFFECT_FCNTL_EFFECT(cmd) 1
+#define IOMON_TABLE_ONLY_FCNTL_EFFECT(cmd) 1
 #define IOMON_EFFECT_BEFORE_FCNTL_EFFECT(cmd) (void)0
 #define IOMON_EFFECT_FCNTL_EFFECT(cmd)                                                 \
 	do {                                                                           \

@@ -31,6 +31,7 @@ void iomon_count_dropped(void)
 struct iomon_config iomon_config;
 /* What of iomon_config every record asks, on the hot page. */
 static IOMON_HOT bool filters_records;
+IOMON_HOT bool iomon_fds_unused;
 
 /* How a record is sent, when not by the sender thread, later: 0 almost
  * always. */
@@ -474,6 +475,10 @@ __attribute__((constructor)) static void iomon_init(void)
 			iomon_resolve(row->real, row->name);
 	iomon_config_load(&iomon_config);
 	filters_records = iomon_config.filters_records;
+	/* START_ON_OPEN matches an open's path, made absolute with the
+	 * working directory the table keeps. */
+	iomon_fds_unused = !(iomon_config.domains & ~(UINT32_C(1) << IOMON_DOMAIN_START_STOP)) &&
+			   !iomon_config.start_on_open;
 	if (iomon_config.unbuffered)
 		atomic_fetch_or(&send_how, SEND_UNBUFFERED);
 	iomon_clock_init();

@@ -219,6 +219,10 @@ static inline struct iomon_str iomon_str_at(int dirfd, const char *path)
 	return s;
 }
 
+/* Whether no record of this process will ever name a file (only START
+ * and STOP are recorded): the wrappers then need not keep the fd table. */
+extern bool iomon_fds_unused;
+
 /* fd table: what each descriptor refers to (fdtable.c).  AT_FDCWD stands
  * for the working directory. */
 void iomon_fd_set(int fd, const char *path);

@@ -290,56 +290,72 @@ static inline bool iomon_at_own(int dirfd, const char *path, int flags)
 
 /* EFFECT rules: one part before the real call, one after.  Whether a row
  * has one decides if it may skip the bookkeeping when its domain is not
- * recorded. */
+ * recorded; TABLE_ONLY, whether the effect only keeps the fd table, which
+ * a process that records no fd's path does without (iomon_fds_unused). */
 #define IOMON_HAS_EFFECT_NONE 0
+#define IOMON_TABLE_ONLY_NONE 0
 #define IOMON_EFFECT_BEFORE_NONE (void)0
 #define IOMON_EFFECT_NONE (void)0
 
 #define IOMON_HAS_EFFECT_OPENS(path) 1
+#define IOMON_TABLE_ONLY_OPENS(path) 1
 #define IOMON_EFFECT_BEFORE_OPENS(path) (void)0
 #define IOMON_EFFECT_OPENS(path) IOMON_EFFECT_OPENS_AT(AT_FDCWD, path)
 #define IOMON_HAS_EFFECT_OPENS_AT(dirfd, path) 1
+#define IOMON_TABLE_ONLY_OPENS_AT(dirfd, path) 1
 #define IOMON_EFFECT_BEFORE_OPENS_AT(dirfd, path) (void)0
 #define IOMON_EFFECT_OPENS_AT(dirfd, path) \
 	do { if (!failed && call.rec.fd >= 0) iomon_fd_set_at(call.rec.fd, dirfd, path); } while (0)
 
 /* A descriptor about to be closed can no longer be looked up afterwards. */
 #define IOMON_HAS_EFFECT_CLOSES 1
+#define IOMON_TABLE_ONLY_CLOSES 1
 #define IOMON_EFFECT_BEFORE_CLOSES if (record) iomon_fd_learn(call.rec.fd)
 #define IOMON_EFFECT_CLOSES iomon_fd_forget(call.rec.fd)
 #define IOMON_HAS_EFFECT_CLOSES_RANGE(first, last) 1
+#define IOMON_TABLE_ONLY_CLOSES_RANGE(first, last) 0
 #define IOMON_EFFECT_BEFORE_CLOSES_RANGE(first, last) (void)0
 #define IOMON_EFFECT_CLOSES_RANGE(first, last) \
 	do { if (!failed) iomon_fd_forget_range(first, last); } while (0)
 
 #define IOMON_HAS_EFFECT_DUPS(oldfd) 1
+#define IOMON_TABLE_ONLY_DUPS(oldfd) 1
 #define IOMON_EFFECT_BEFORE_DUPS(oldfd) (void)0
 #define IOMON_EFFECT_DUPS(oldfd) do { if (!failed) iomon_fd_copy((int)ret, oldfd); } while (0)
 /* dup2/dup3 onto the library's socket move the socket out of the way. */
 #define IOMON_HAS_EFFECT_DUPS_ONTO(oldfd, newfd) 1
+#define IOMON_TABLE_ONLY_DUPS_ONTO(oldfd, newfd) 0
 #define IOMON_EFFECT_BEFORE_DUPS_ONTO(oldfd, newfd) iomon_fd_evict(oldfd, newfd)
 #define IOMON_EFFECT_DUPS_ONTO(oldfd, newfd) IOMON_EFFECT_DUPS(oldfd)
 
 #define IOMON_HAS_EFFECT_NEW_FD 1
+#define IOMON_TABLE_ONLY_NEW_FD 1
 #define IOMON_EFFECT_BEFORE_NEW_FD (void)0
 #define IOMON_EFFECT_NEW_FD do { if (!failed) iomon_fd_forget((int)ret); } while (0)
 #define IOMON_HAS_EFFECT_NEW_FDS(fds) 1
+#define IOMON_TABLE_ONLY_NEW_FDS(fds) 1
 #define IOMON_EFFECT_BEFORE_NEW_FDS(fds) (void)0
 #define IOMON_EFFECT_NEW_FDS(fds) \
 	do { if (!failed) { iomon_fd_forget((fds)[0]); iomon_fd_forget((fds)[1]); } } while (0)
 
 /* NAMES_*: S1 was formatted into s1buf even when the domain is not being
- * recorded, since the effect needs it; hence HAS_EFFECT. */
+ * recorded, since the effect needs it; hence HAS_EFFECT, and NEEDS_S1. */
+#define IOMON_S1_FOR_NAMES_FD ~, 1
+#define IOMON_S1_FOR_NAMES_RET ~, 1
+#define IOMON_EFFECT_NEEDS_S1(EFFECT) IOMON_SECOND(IOMON_S1_FOR_##EFFECT, 0, ~)
 #define IOMON_HAS_EFFECT_NAMES_FD 1
+#define IOMON_TABLE_ONLY_NAMES_FD 1
 #define IOMON_EFFECT_BEFORE_NAMES_FD (void)0
 #define IOMON_EFFECT_NAMES_FD \
 	do { if (!failed && call.s1buf[0]) iomon_fd_set(call.rec.fd, call.s1buf); } while (0)
 #define IOMON_HAS_EFFECT_NAMES_RET 1
+#define IOMON_TABLE_ONLY_NAMES_RET 1
 #define IOMON_EFFECT_BEFORE_NAMES_RET (void)0
 #define IOMON_EFFECT_NAMES_RET \
 	do { if (!failed && call.s1buf[0]) iomon_fd_set((int)ret, call.s1buf); } while (0)
 
 #define IOMON_HAS_EFFECT_CHDIRS 1
+#define IOMON_TABLE_ONLY_CHDIRS 1
 #define IOMON_EFFECT_BEFORE_CHDIRS (void)0
 #define IOMON_EFFECT_CHDIRS do { if (!failed) iomon_cwd_refresh(); } while (0)
 
@@ -366,8 +382,10 @@ static inline bool iomon_at_own(int dirfd, const char *path, int flags)
 		RET(*real) PARAMS = IOMON_REAL_FN(NAME);                                \
 		uint32_t iomon_now = iomon_mask_now();                                 \
 		bool record = iomon_now >> IOMON_DOMAIN_##DOMAIN & 1;                   \
-		if (!iomon_now || (!IOMON_HAS_EFFECT_##EFFECT && !record &&             \
-			      !IOMON_NAMES_OWN(FD, S1, S2))) {                          \
+		if (!iomon_now ||                                                       \
+		    (!record && !IOMON_NAMES_OWN(FD, S1, S2) &&                         \
+		     (!IOMON_HAS_EFFECT_##EFFECT ||                                     \
+		      (IOMON_TABLE_ONLY_##EFFECT && iomon_fds_unused)))) {              \
 			iomon_passed_through(IOMON_DOMAIN_##DOMAIN);                    \
 			return real ARGS;                                               \
 		}                                                                       \
@@ -388,7 +406,8 @@ static inline bool iomon_at_own(int dirfd, const char *path, int flags)
 		bool failed = IOMON_FAIL_##FAIL;                                        \
 		(void)errno_before;                                                     \
 		IOMON_FD_AFTER_##FD;                                                    \
-		call.rec.s1 = IOMON_STR_##S1;                                           \
+		if (record || IOMON_EFFECT_NEEDS_S1(EFFECT))                            \
+			call.rec.s1 = IOMON_STR_##S1;                                   \
 		if (record && IOMON_FD_SHAPE(S1, S2)) {                                 \
 			iomon_call_end_fd(call.t0, IOMON_DOMAIN_##DOMAIN, IOMON_OP_##OP, \
 					  failed ? IOMON_ERRNO_##FAIL : 0, call.rec.fd,  \

@@ -90,6 +90,30 @@ Test(fd, the_librarys_own_descriptor_survives_the_program, .fini = scratch_clean
 	run_free(&r);
 }
 
+/* With only START and STOP recorded, the wrappers keep no fd table
+ * (iomon_fds_unused): they must still keep the library's descriptor from
+ * the program, and the STOP must still arrive. */
+Test(fd, the_librarys_own_descriptor_survives_with_only_start_stop, .fini = scratch_cleanup)
+{
+	struct run r;
+	char *text = NULL;
+	size_t len = 0;
+
+	run_traced(&r, NONE, LIST(prog_path("fd_hostile"), scratch_dir()),
+		   LIST("MONITOR_DOMAINS=START_STOP"));
+	cr_assert_eq(r.status, 0, "fd_hostile failed: %s", r.err);
+	cr_assert_eq(r.bad_lines, 0);
+	FILE *f = fopen(scratch_file("own.txt"), "r");
+	cr_assert(f);
+	cr_assert_eq(getdelim(&text, &len, '\0', f), 17, "own.txt: '%s'", text);
+	fclose(f);
+	free(text);
+	cr_assert_eq(r.nrecs, 2, "%zu records: START and STOP only", r.nrecs);
+	cr_assert_eq(count_recs(&r, D(START_STOP), O(START)), 1);
+	cr_assert_eq(count_recs(&r, D(START_STOP), O(STOP)), 1);
+	run_free(&r);
+}
+
 /* fcntl by its own name, close_range's bounds the wrong way round, and
  * pipe with no descriptor left. */
 Test(fd, refused, .fini = scratch_cleanup)
