@@ -92,7 +92,11 @@ IOMON_HOT _Atomic uint32_t iomon_fd_gen;
 
 static void write_end(struct fd_entry *e)
 {
-	atomic_fetch_add_explicit(&e->seq, 1, memory_order_release);
+	/* The count is odd: only this writer changes it now, so a store
+	 * does what a locked add would. */
+	uint32_t s = atomic_load_explicit(&e->seq, memory_order_relaxed);
+
+	atomic_store_explicit(&e->seq, s + 1, memory_order_release);
 	atomic_fetch_add_explicit(&iomon_fd_gen, 1, memory_order_release);
 }
 
