@@ -8,7 +8,8 @@ For each workload (bench/workload.c), runs the configurations
     iomon -u  iomon -u -o FILE -- workload    (one send per record)
     strace    strace -f -o /dev/null workload
 
-interleaved (ABCD ABCD ...), --runs times each, since the machines this
+interleaved (ABCD DBAC ..., each round in an order of its own, with a
+short pause between runs), --runs times each, since the machines this
 runs on are shared and noisy, and prints the medians of the time per call
 measured inside the workload's loop, the ratios to bare, the time iomon
 adds per wrapped call, and the record count check: the records iomon
@@ -28,6 +29,7 @@ import argparse
 import csv
 import os
 import platform
+import random
 import re
 import resource
 import shutil
@@ -265,8 +267,15 @@ def timing(args, workdir):
     for mode in args.workloads:
         n = args.n or calibrate(args, mode, workdir)
         results = {c.name: [] for c in configs}
+        # Each round runs every configuration once, in an order of its
+        # own: on a VM whose host rations CPU time, the run after a heavy
+        # one (iomon -u, strace) is slower, and a fixed order would always
+        # charge that to the same configurations.  A pause between runs
+        # lets the ration fill up again.
+        order = random.Random(args.seed)
         for _ in range(args.runs):
-            for c in configs:
+            for c in order.sample(configs, len(configs)):
+                time.sleep(args.pause)
                 results[c.name].append(
                     run_once(args, c, mode, max(1, n // c.n_divisor), workdir))
         check_failed |= report_timing(mode, n, configs, results)
@@ -428,6 +437,10 @@ def main():
                    help="bare time per run when --n is not given (0.3)")
     p.add_argument("--workloads", default=",".join(WORKLOADS),
                    help="comma-separated, of: %s" % ", ".join(WORKLOADS))
+    p.add_argument("--seed", type=int, default=1,
+                   help="of the order of the configurations in each round (1)")
+    p.add_argument("--pause", type=float, default=0.2,
+                   help="seconds between two timed runs (0.2)")
     p.add_argument("--strace", default=shutil.which("strace"), help="strace to compare with")
     p.add_argument("--no-strace", dest="strace", action="store_const", const=None)
     p.add_argument("--strace-divisor", type=int, default=10,
@@ -456,7 +469,8 @@ def main():
     print("machine: %s" % machine())
     print("files and traces in %s (%s)" % (workdir, fs_type(workdir)))
     if not args.no_timing:
-        print("%d runs of each configuration, interleaved; medians" % args.runs)
+        print("%d runs of each configuration, interleaved in shuffled rounds (seed %d); medians"
+              % (args.runs, args.seed))
     start = time.monotonic()
     try:
         check_failed = False
