@@ -354,22 +354,52 @@ uint32_t iomon_check_start(uint32_t mask)
 /* START_ON_OPEN: is this the open that starts the recording?  If it is
  * seen while recording still waits for its time, the recording starts
  * when the time comes. */
-static bool starts_recording(const struct iomon_record *rec)
+/*
+ * START_ON_OPEN's text, and how far each byte at the end of a window lets
+ * the search move on (Horspool's table), made once: memmem() builds a table
+ * of its own at every call, which cost a paused process more than the rest
+ * of each open it looks at.
+ */
+static size_t want_len;
+static size_t want_skip[256];
+
+static void want_init(void)
 {
 	const char *want = iomon_config.start_on_open;
 
+	want_len = strlen(want);
+	for (size_t c = 0; c < 256; c++)
+		want_skip[c] = want_len;
+	for (size_t i = 0; i + 1 < want_len; i++)
+		want_skip[(unsigned char)want[i]] = want_len - 1 - i;
+}
+
+static bool has_want(const char *text, size_t n)
+{
+	const char *want = iomon_config.start_on_open;
+	size_t m = want_len;
+
+	if (m == 0)
+		return true;
+	for (size_t i = 0; i + m <= n; i += want_skip[(unsigned char)text[i + m - 1]])
+		if (text[i + m - 1] == want[m - 1] && memcmp(text + i, want, m - 1) == 0)
+			return true;
+	return false;
+}
+
+static bool starts_recording(const struct iomon_record *rec)
+{
 	char abs[IOMON_FIELD_MAX];
-	size_t want_len = strlen(want);
 
 	if (rec->domain != IOMON_DOMAIN_FILE_OPEN_CLOSE || rec->op != IOMON_OP_OPEN ||
 	    !rec->s1.ptr)
 		return false;
 	/* The path as given, or as the absolute path recorded for it. */
-	if (!memmem(rec->s1.ptr, rec->s1.len, want, want_len)) {
+	if (!has_want(rec->s1.ptr, rec->s1.len)) {
 		if (rec->s1.kind != IOMON_STR_AT)
 			return false;
 		size_t n = (size_t)(put_str(abs, rec->s1) - abs);
-		if (!memmem(abs, n, want, want_len))
+		if (!has_want(abs, n))
 			return false;
 	}
 	atomic_store(&paused, false);
@@ -446,7 +476,11 @@ IOMON_HOT_CODE void iomon_call_end_fd(uint64_t t0, unsigned domain, unsigned op,
 		.bytes = bytes, .s1 = iomon_str_fd(fd), .s2 = iomon_str_none(),
 	};
 
-	if (IOMON_UNLIKELY(atomic_load_explicit(&paused, memory_order_relaxed) || filters_records)) {
+	/* Paused: a read or a write is no open that could start the
+	 * recording (starts_recording). */
+	if (IOMON_UNLIKELY(atomic_load_explicit(&paused, memory_order_relaxed)))
+		return;
+	if (IOMON_UNLIKELY(filters_records)) {
 		struct iomon_call call = { .rec = rec, .t0 = t0 };
 		iomon_call_end(&call, err);
 		return;
@@ -490,6 +524,7 @@ __attribute__((constructor)) static void iomon_init(void)
 	if (!start_at && iomon_config.start_after_ns)
 		start_at = realtime_coarse_ns() + iomon_config.start_after_ns;
 	if (iomon_config.start_on_open) {
+		want_init();
 		atomic_store(&paused, true);
 		atomic_store(&iomon_mask, OPEN_BIT);
 	} else {

@@ -112,6 +112,33 @@ Test(launcher, start_on_open_skips_everything_before_the_matching_open)
 	run_free(&r);
 }
 
+/* START_ON_OPEN matches its text anywhere in the path (the library's own
+ * search, not memmem: core.c), the first open of c.txt for each of these;
+ * a text no path holds starts nothing. */
+Test(launcher, start_on_open_finds_its_text_anywhere_in_the_path)
+{
+	static const char *const found[] = { "c.txt", "c.tx", "/c.t", "c.", "/c.txt" };
+	char whole[4200];
+	struct run r;
+
+	snprintf(whole, sizeof(whole), "%s", scratch_file("c.txt"));
+	for (size_t i = 0; i < sizeof(found) / sizeof(found[0]) + 2; i++) {
+		const char *text = i < sizeof(found) / sizeof(found[0]) ? found[i]
+			: i == sizeof(found) / sizeof(found[0]) ? whole : "c.txtt";
+		bool starts = strcmp(text, "c.txtt") != 0;
+		run_traced(&r, LIST("-s", text), LIST(prog_path("fileops"), scratch_dir(), "stdio"),
+			   NONE);
+		cr_assert_eq(r.status, 0, "%s", r.err);
+		if (!starts) {
+			cr_assert_eq(r.nrecs, 0, "-s %s: %zu records", text, r.nrecs);
+		} else {
+			expect_rec(&r, 0, D(FILE_OPEN_CLOSE), O(OPEN), 0, 3, 0, whole, "w");
+			cr_assert_eq(r.nrecs, 4, "-s %s: %zu records", text, r.nrecs);
+		}
+		run_free(&r);
+	}
+}
+
 Test(launcher, records_go_to_stderr_by_default)
 {
 	struct run r;
