@@ -448,6 +448,8 @@ static uint64_t next_wait_ns(uint64_t wait_ns, bool sent)
 {
 	if (sent)
 		return POLL_MIN_MS * UINT64_C(1000000);
+	if (atomic_load(&link_state) != LINK_UP)
+		return IOMON_FLUSH_MS * UINT64_C(1000000);
 	wait_ns *= 2;
 	return wait_ns < IOMON_FLUSH_MS * UINT64_C(1000000) ? wait_ns
 							    : IOMON_FLUSH_MS * UINT64_C(1000000);
@@ -468,10 +470,12 @@ static void *sender_main(void *arg)
 		uint32_t seen = atomic_load_explicit(&kick_word, memory_order_acquire);
 		pthread_mutex_lock(&send_lock);
 		uint64_t now = iomon_monotonic_ns();
-		bool sent = drain();
-		if (sent)
+		bool work = drain();
+		if (work)
 			idle_since = now;
-		wait_ns = next_wait_ns(wait_ns, sent);
+		/* Without a connection, the next try is a full period away
+		 * (connect_collector: a few tries over half a second). */
+		wait_ns = next_wait_ns(wait_ns, work && atomic_load(&link_state) == LINK_UP);
 		if (atomic_load(&link_state) == LINK_GONE) {
 			atomic_store(&iomon_sender_running, false);
 			end = true;

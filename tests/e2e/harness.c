@@ -436,6 +436,10 @@ static void *stub_main(void *arg)
 	nfds_t n = 1;
 	uint64_t first_accept = 0;
 
+	if (s->listen_after_ms) {
+		usleep((useconds_t)s->listen_after_ms * 1000);
+		cr_assert(listen(s->listener, 16) == 0);
+	}
 	fds[0] = (struct pollfd){s->listener, POLLIN, 0};
 	for (;;) {
 		bool stalled = s->stall_ms == NEVER ||
@@ -486,7 +490,7 @@ static void *stub_main(void *arg)
 	return NULL;
 }
 
-void stub_start(struct stub *s, int stall_ms, size_t die_after_lines)
+static void stub_begin(struct stub *s, int stall_ms, size_t die_after_lines, int listen_after_ms)
 {
 	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 	socklen_t alen = sizeof(a);
@@ -495,12 +499,23 @@ void stub_start(struct stub *s, int stall_ms, size_t die_after_lines)
 	pthread_mutex_init(&s->lock, NULL);
 	s->stall_ms = stall_ms;
 	s->die_after_lines = die_after_lines;
+	s->listen_after_ms = listen_after_ms;
 	s->listener = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	cr_assert(s->listener >= 0 && bind(s->listener, (struct sockaddr *)&a, sizeof(a)) == 0 &&
-		  listen(s->listener, 16) == 0 &&
+		  (listen_after_ms || listen(s->listener, 16) == 0) &&
 		  getsockname(s->listener, (struct sockaddr *)&a, &alen) == 0);
 	s->port = ntohs(a.sin_port);
 	cr_assert(pthread_create(&s->thread, NULL, stub_main, s) == 0);
+}
+
+void stub_start(struct stub *s, int stall_ms, size_t die_after_lines)
+{
+	stub_begin(s, stall_ms, die_after_lines, 0);
+}
+
+void stub_start_late(struct stub *s, int listen_after_ms)
+{
+	stub_begin(s, 0, 0, listen_after_ms);
 }
 
 bool stub_has(struct stub *s, const char *needle)

@@ -103,6 +103,7 @@ struct stub {
 	int listener;
 	int port;
 	int stall_ms;
+	int listen_after_ms;	/* the port refuses connections until then */
 	size_t die_after_lines;
 	char *data;
 	size_t len;
@@ -116,6 +117,9 @@ struct stub {
 };
 
 void stub_start(struct stub *s, int stall_ms, size_t die_after_lines);
+/* A stub whose port refuses connections for its first listen_after_ms, as
+ * a collector that is slow to start. */
+void stub_start_late(struct stub *s, int listen_after_ms);
 /* Has what came so far the string needle?  While the stub runs. */
 bool stub_has(struct stub *s, const char *needle);
 /* Waits until every connection has ended; what came is in s->data. */

@@ -441,6 +441,29 @@ Test(robust, a_stalled_collector_slows_the_program_and_loses_nothing)
 	run_free(&bare);
 }
 
+/* A collector that is slow to start: the library keeps the records and
+ * tries again, a few times over half a second, before it gives up. */
+Test(robust, a_collector_that_starts_late_loses_nothing)
+{
+	/* About 0.4 s of calls, paced: the program is still running when
+	 * the port opens, after two or three refused tries (the fifth in a
+	 * row, at about 0.3 s, would end them). */
+	const char *const *argv = STRESS("threads", "4", "200", "2000");
+	struct stub s;
+	struct run r;
+
+	stub_start_late(&s, 150);
+	run_preloaded(&r, s.port, argv, LOSSLESS);
+	stub_finish(&s);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_str_eq(r.err, "");
+	parse_trace(&r, s.data, s.len);
+	cr_assert_eq(count_recs(&r, D(START_STOP), O(DROPPED)), 0, "records were dropped");
+	expect_thread_records(&r, 4, 200);
+	free(s.data);
+	run_free(&r);
+}
+
 Test(robust, a_stalled_collector_with_drop_counts_every_record_dropped)
 {
 	struct stub s;
