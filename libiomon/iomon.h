@@ -31,7 +31,6 @@
  * the linker keeps it whole rather than merging it into .data.)
  */
 #define IOMON_HOT __attribute__((section("iomon_hot")))
-#define IOMON_HOT_REAL IOMON_HOT
 /* And the code every record runs, on as few pages too (.text.hot). */
 #define IOMON_HOT_CODE __attribute__((hot))
 #define IOMON_LIKELY(x) __builtin_expect(!!(x), 1)

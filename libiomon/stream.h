@@ -47,8 +47,9 @@
  * record whose fd is remembered, with no change to the table since, is
  * packed with FD_SAME and slot's number and no bytes; a new one with
  * FD_KEEP and the path as it is, which the sender writes as CSV into that
- * slot, and copies from there.  The slots stay
- * in step because both sides take the ring's records in one order.
+ * slot, and copies from there.  The slots stay in step because both sides
+ * take the ring's records in one order; a fork child's owner forgets its
+ * slots (iomon_ring_atfork_child).
  */
 #define IOMON_FD_SLOTS 2
 enum iomon_packed_kind {

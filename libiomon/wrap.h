@@ -429,7 +429,7 @@ static inline bool iomon_at_own(int dirfd, const char *path, int flags)
 	IOMON_WRAP_VOID_EFFECT(NAME, PARAMS, ARGS, DOMAIN, OP, FD, S1, S2, NONE)
 
 #define IOMON_WRAP_VOID_EFFECT(NAME, PARAMS, ARGS, DOMAIN, OP, FD, S1, S2, EFFECT)     \
-	static void(*IOMON_REAL(NAME)) PARAMS IOMON_HOT_REAL;                                          \
+	static void(*IOMON_REAL(NAME)) PARAMS IOMON_HOT;                                          \
 	IOMON_ROW_ENTRY(NAME, DOMAIN, OP)                                               \
 	IOMON_DECLARE(void, NAME, PARAMS);                                              \
 	void IOMON_WRAPPER(NAME) PARAMS                                                 \
@@ -469,7 +469,7 @@ static inline bool iomon_at_own(int dirfd, const char *path, int flags)
 	IOMON_EXPORT RET IOMON_WRAPPER(NAME) PARAMS __asm__(#NAME)
 
 #define IOMON_WRAP(RET, NAME, PARAMS, ARGS, ...)                                       \
-	static RET(*IOMON_REAL(NAME)) PARAMS IOMON_HOT_REAL;                                           \
+	static RET(*IOMON_REAL(NAME)) PARAMS IOMON_HOT;                                           \
 	IOMON_ROW_ENTRY_(NAME, IOMON_ROW_CODES(__VA_ARGS__))                            \
 	IOMON_DECLARE(RET, NAME, PARAMS);                                               \
 	RET IOMON_WRAPPER(NAME) PARAMS                                                  \
@@ -479,7 +479,7 @@ static inline bool iomon_at_own(int dirfd, const char *path, int flags)
  * mode, fprintf's "..."): the body is generated as the internal function
  * WRAPPER, and domains/handwritten.c exports NAME on top of it. */
 #define IOMON_WRAP_AS(RET, NAME, WRAPPER, PARAMS, ARGS, ...)                           \
-	static RET(*IOMON_REAL(NAME)) PARAMS IOMON_HOT_REAL;                                           \
+	static RET(*IOMON_REAL(NAME)) PARAMS IOMON_HOT;                                           \
 	IOMON_ROW_ENTRY_(NAME, IOMON_ROW_CODES(__VA_ARGS__))                            \
 	__attribute__((visibility("hidden"))) RET WRAPPER PARAMS;                       \
 	__attribute__((visibility("hidden"))) RET WRAPPER PARAMS                        \
@@ -498,7 +498,7 @@ static inline bool iomon_at_own(int dirfd, const char *path, int flags)
 #define IOMON_STOP_NOW(status) (iomon_note_exit_status(status), iomon_stop())
 
 #define IOMON_WRAP_NORETURN(NAME, PARAMS, ARGS, DOMAIN, OP, S1, S2, STOP)              \
-	static void(*IOMON_REAL(NAME)) PARAMS IOMON_HOT_REAL;                                          \
+	static void(*IOMON_REAL(NAME)) PARAMS IOMON_HOT;                                          \
 	IOMON_ROW_ENTRY(NAME, DOMAIN, OP)                                               \
 	IOMON_DECLARE(void, NAME, PARAMS) __attribute__((noreturn));                    \
 	void IOMON_WRAPPER(NAME) PARAMS                                                 \
