@@ -32,15 +32,25 @@ static bool have_tsc;
 static uint64_t base_tsc, base_ns;
 static _Atomic bool calibrating;
 
-static bool invariant_tsc(void)
+/* Whether the CPU sets a bit of EDX (or ECX) in a CPUID leaf; false but
+ * on x86-64. */
+static bool cpu_has(unsigned leaf, bool in_edx, unsigned bit)
 {
 #if defined(__x86_64__)
 	unsigned a, b, c, d;
 
-	return __get_cpuid(0x80000007, &a, &b, &c, &d) && (d >> 8 & 1);
+	return __get_cpuid(leaf, &a, &b, &c, &d) && ((in_edx ? d : c) >> bit & 1);
 #else
+	(void)leaf;
+	(void)in_edx;
+	(void)bit;
 	return false;
 #endif
+}
+
+static bool invariant_tsc(void)
+{
+	return cpu_has(0x80000007, true, 8);
 }
 
 /* A TSC reading and a CLOCK_MONOTONIC one made at the same moment. */
@@ -61,21 +71,10 @@ static bool pair(uint64_t *tsc, uint64_t *ns)
 
 IOMON_HOT bool iomon_has_prefetchw;
 
-static bool cpu_has_prefetchw(void)
-{
-#if defined(__x86_64__)
-	unsigned a, b, c, d;
-
-	return __get_cpuid(0x80000001, &a, &b, &c, &d) && (c >> 8 & 1);
-#else
-	return false;
-#endif
-}
-
 void iomon_clock_init(void)
 {
 	have_tsc = invariant_tsc() && pair(&base_tsc, &base_ns);
-	iomon_has_prefetchw = cpu_has_prefetchw();
+	iomon_has_prefetchw = cpu_has(0x80000001, false, 8);	/* PRFCHW */
 }
 
 /* Once CALIBRATION_NS have passed since start-up: the TSC's rate.  A
