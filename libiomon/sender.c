@@ -322,8 +322,9 @@ static void ship(struct iomon_ring *r, uint64_t pos, uint64_t head)
 }
 
 /* Ships (or, with no collector, discards and counts) every ring's records;
- * false if there were none, nor anything else to do. */
-static bool drain(void)
+ * false if there were none, nor anything else to do.  *fullest, if asked
+ * for: the most bytes one ring held. */
+static bool drain(uint64_t *fullest)
 {
 	bool work = dropped != 0;
 
@@ -339,6 +340,8 @@ static bool drain(void)
 			dropped += atomic_exchange_explicit(&r->dropped, 0, memory_order_relaxed);
 		uint64_t head = iomon_ring_head(r), tail = iomon_ring_tail(r);
 		work |= dropped != 0 || head != tail;
+		if (fullest && iomon_pos_used(head, tail) > *fullest)
+			*fullest = iomon_pos_used(head, tail);
 		/* Not connected yet: keep the records for the next attempt. */
 		if (head == tail || atomic_load(&link_state) == LINK_DOWN)
 			continue;
@@ -401,7 +404,7 @@ void iomon_flush(void)
 {
 	iomon_enter_emit();
 	pthread_mutex_lock(&send_lock);
-	drain();
+	drain(NULL);
 	pthread_mutex_unlock(&send_lock);
 	iomon_leave_emit();
 }
@@ -435,30 +438,34 @@ bool iomon_sender_wait_for_room(struct iomon_ring *r, uint64_t tail)
 }
 
 /*
- * How long the sender waits between looks at the rings.  While records
- * come, it looks every POLL_MIN_MS, so that the program's threads seldom
- * have to wake it: a wake-up is a system call in the program's thread, and
- * on a VM it costs more than a thousand records do (BENCHMARKS.md).  With
- * nothing to send it waits twice as long each time, up to IOMON_FLUSH_MS.
- * A ring three quarters full wakes it all the same (ring.c).
+ * How long the sender waits between looks at the rings: long enough that
+ * a look finds something to send, short enough that the program's threads
+ * seldom have to wake it (a wake-up is a system call in the program's
+ * thread, and on a VM it costs more than a thousand records do:
+ * BENCHMARKS.md).  A look that finds a ring a quarter full or more sets it
+ * to POLL_MIN_MS; one that finds less than a sixteenth, or nothing, doubles
+ * it, up to IOMON_FLUSH_MS.  A ring three quarters full wakes the sender
+ * all the same (ring.c).  Without a connection, the next try is a full
+ * period away (connect_collector: a few tries over half a second).
  */
-#define POLL_MIN_MS 1
+#define POLL_MIN_NS (1000 * 1000)
+#define POLL_MAX_NS (IOMON_FLUSH_MS * UINT64_C(1000000))
 
-static uint64_t next_wait_ns(uint64_t wait_ns, bool sent)
+static uint64_t next_wait_ns(uint64_t wait_ns, uint64_t fullest)
 {
-	if (sent)
-		return POLL_MIN_MS * UINT64_C(1000000);
 	if (atomic_load(&link_state) != LINK_UP)
-		return IOMON_FLUSH_MS * UINT64_C(1000000);
-	wait_ns *= 2;
-	return wait_ns < IOMON_FLUSH_MS * UINT64_C(1000000) ? wait_ns
-							    : IOMON_FLUSH_MS * UINT64_C(1000000);
+		return POLL_MAX_NS;
+	if (fullest >= IOMON_RING_SIZE / 4)
+		return POLL_MIN_NS;
+	if (fullest >= IOMON_RING_SIZE / 16)
+		return wait_ns;
+	return wait_ns * 2 < POLL_MAX_NS ? wait_ns * 2 : POLL_MAX_NS;
 }
 
 static void *sender_main(void *arg)
 {
 	uint64_t idle_since = iomon_monotonic_ns();
-	uint64_t wait_ns = POLL_MIN_MS * UINT64_C(1000000);
+	uint64_t wait_ns = POLL_MIN_NS;
 	bool end = false;
 
 	(void)arg;
@@ -470,12 +477,10 @@ static void *sender_main(void *arg)
 		uint32_t seen = atomic_load_explicit(&kick_word, memory_order_acquire);
 		pthread_mutex_lock(&send_lock);
 		uint64_t now = iomon_monotonic_ns();
-		bool work = drain();
-		if (work)
+		uint64_t fullest = 0;
+		if (drain(&fullest))
 			idle_since = now;
-		/* Without a connection, the next try is a full period away
-		 * (connect_collector: a few tries over half a second). */
-		wait_ns = next_wait_ns(wait_ns, work && atomic_load(&link_state) == LINK_UP);
+		wait_ns = next_wait_ns(wait_ns, fullest);
 		if (atomic_load(&link_state) == LINK_GONE) {
 			atomic_store(&iomon_sender_running, false);
 			end = true;

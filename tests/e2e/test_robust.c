@@ -464,6 +464,41 @@ Test(robust, a_collector_that_starts_late_loses_nothing)
 	run_free(&r);
 }
 
+/* A program that makes a record a millisecond is sent in batches: the
+ * sender looks less often when it finds little (sender.c), rather than
+ * make a send a millisecond.  strace counts the sends. */
+Test(robust, a_slow_program_is_sent_in_batches, .fini = scratch_cleanup)
+{
+	struct path calls = in_scratch("sends.strace");
+	struct stub s;
+	struct run r;
+	char port[16];
+	size_t sends = 0;
+
+	stub_start(&s, 0, 0);
+	snprintf(port, sizeof(port), "%d", s.port);
+	run_command(&r, LIST("/usr/bin/strace", "-f", "-e", "trace=sendmsg", "-o", calls.s, launcher_path(),
+			     "-p", port, "--", prog_path("stress"), scratch_dir(), "threads", "1",
+			     "500", "1000"),
+		    NONE);
+	stub_finish(&s);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	parse_trace(&r, s.data, s.len);
+	expect_thread_records(&r, 1, 500);
+	FILE *f = fopen(calls.s, "r");
+	cr_assert(f, "no strace output");
+	char line[4200];
+	while (fgets(line, sizeof(line), f))
+		sends += strstr(line, "sendmsg(") != NULL;
+	fclose(f);
+	/* 1,002 records over at least half a second: a send a millisecond
+	 * would be some 500; in batches, a few dozen. */
+	cr_assert_gt(sends, 0, "no send seen");
+	cr_assert_leq(sends, 100, "%zu sends for %zu records", sends, r.nrecs);
+	free(s.data);
+	run_free(&r);
+}
+
 Test(robust, a_stalled_collector_with_drop_counts_every_record_dropped)
 {
 	struct stub s;
