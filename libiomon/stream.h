@@ -8,7 +8,7 @@
  * writing it as a CSV line is left to whoever sends it.  One sender thread
  * per process (sender.c) writes and ships every ring's records over the
  * socket in batches, at the latest IOMON_FLUSH_MS after a record was made,
- * and every millisecond or so while records come (sender.c).  When the
+ * and as often as the rings fill, every millisecond at most (sender.c).  When the
  * collector is slower than the program, a full ring makes its thread wait
  * (lossless); when there is no collector, records are dropped and counted,
  * and the count is sent as a record of its own once a collector is
