@@ -10,6 +10,7 @@
 
 #include "html.h"
 #include "jsonl.h"
+#include "xalloc.h"
 
 /* ---- The timeline's data ---- */
 
@@ -73,18 +74,9 @@ struct html {
 	bool empty;	 /* no call yet */
 };
 
-static void *xcalloc(size_t n, size_t size)
-{
-	void *p = calloc(n, size);
-
-	if (!p)
-		err(1, "html report");
-	return p;
-}
-
 struct html *html_new(void)
 {
-	struct html *h = xcalloc(1, sizeof(*h));
+	struct html *h = xcalloc(1, sizeof(*h), "html report");
 
 	RB_INIT(&h->files);
 	RB_INIT(&h->processes);
@@ -191,10 +183,8 @@ static struct row *file_row(struct html *h, const char *path, size_t len)
 		if (h->n_files == HTML_MAX_FILES)
 			return NULL;
 		h->n_files++;
-		f = xcalloc(1, sizeof(*f));
-		f->path = malloc(len + 1);
-		if (!f->path)
-			err(1, "html report");
+		f = xcalloc(1, sizeof(*f) + len + 1, "html report");
+		f->path = (char *)(f + 1);
 		memcpy(f->path, path, len);
 		f->path[len] = '\0';
 		f->len = len;
@@ -217,7 +207,7 @@ static struct row *process_row(struct html *h, int pid)
 		if (h->n_processes == HTML_MAX_PROCESSES)
 			return NULL;
 		h->n_processes++;
-		p = xcalloc(1, sizeof(*p));
+		p = xcalloc(1, sizeof(*p), "html report");
 		p->pid = pid;
 		RB_INSERT(process_rows, &h->processes, p);
 	}
@@ -266,7 +256,6 @@ void html_free(struct html *h)
 		next_f = RB_NEXT(file_rows, &h->files, f);
 		RB_REMOVE(file_rows, &h->files, f);
 		free(f->row.cells);
-		free(f->path);
 		free(f);
 	}
 	for (p = RB_MIN(process_rows, &h->processes); p; p = next_p) {

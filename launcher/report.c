@@ -29,6 +29,7 @@
 #include "jsonl.h"
 #include "report.h"
 #include "summary.h"
+#include "xalloc.h"
 
 #define EXIT_USAGE 2
 #define READ_CHUNK (256 * 1024)
@@ -475,11 +476,9 @@ static void finish(struct reader *r)
 
 static int read_trace(struct reader *r, const char *name, int fd)
 {
-	char *chunk = malloc(READ_CHUNK);
+	char *chunk = xcalloc(1, READ_CHUNK, "report");
 	ssize_t n;
 
-	if (!chunk)
-		err(1, "report");
 	while ((n = read(fd, chunk, READ_CHUNK)) != 0) {
 		if (n < 0) {
 			if (errno == EINTR)
@@ -552,13 +551,11 @@ int report_main(int argc, char **argv)
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	struct reader *r = calloc(1, sizeof(*r));
+	struct reader *r = xcalloc(1, sizeof(*r), "report");
 	const char *name, *errstr, *html_path = NULL;
 	int c, fd, status = 0;
 	unsigned top = SUMMARY_TOP_DEFAULT;
 
-	if (!r)
-		err(1, "report");
 	while ((c = getopt_long(argc, argv, "n:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'n':

@@ -9,6 +9,7 @@
 #include <vis.h>
 
 #include "summary.h"
+#include "xalloc.h"
 
 /* ---- The maps ---- */
 
@@ -44,15 +45,6 @@ RB_GENERATE(summary_ops, summary_op, entry, op_cmp)
 RB_GENERATE(summary_files, summary_file, entry, file_cmp)
 RB_GENERATE(summary_processes, summary_process, entry, process_cmp)
 
-static void *xcalloc(size_t n, size_t size)
-{
-	void *p = calloc(n ? n : 1, size);
-
-	if (!p)
-		err(1, "summary");
-	return p;
-}
-
 static char *xstrndup(const char *text, size_t len)
 {
 	char *p = strndup(text, len);
@@ -64,7 +56,7 @@ static char *xstrndup(const char *text, size_t len)
 
 struct summary *summary_new(void)
 {
-	struct summary *s = xcalloc(1, sizeof(*s));
+	struct summary *s = xcalloc(1, sizeof(*s), "summary");
 
 	RB_INIT(&s->ops);
 	RB_INIT(&s->files);
@@ -140,7 +132,7 @@ static struct summary_op *op_of(struct summary *s, const struct iomon_parsed *re
 		if (op)
 			return op;
 	}
-	op = xcalloc(1, sizeof(*op));
+	op = xcalloc(1, sizeof(*op), "summary");
 	memcpy(op->facility, key.facility, sizeof(op->facility));
 	op->domain = rec->domain;
 	op->op = rec->op;
@@ -160,7 +152,7 @@ static struct summary_file *file_of(struct summary *s, const char *path, size_t 
 		return file;
 	if (s->file_count >= s->files_max)
 		return &s->other_files;
-	file = xcalloc(1, sizeof(*file) + len + 1);
+	file = xcalloc(1, sizeof(*file) + len + 1, "summary");
 	copy = (char *)(file + 1);
 	memcpy(copy, path, len);
 	copy[len] = '\0';
@@ -180,7 +172,7 @@ static struct summary_process *process_of(struct summary *s, int pid)
 		return proc;
 	if (s->process_count >= s->processes_max)
 		return &s->other_processes;
-	proc = xcalloc(1, sizeof(*proc));
+	proc = xcalloc(1, sizeof(*proc), "summary");
 	proc->pid = pid;
 	proc->ppid = -1;
 	RB_INSERT(summary_processes, &s->processes, proc);
@@ -336,7 +328,7 @@ struct summary_op *summary_merged_ops(const struct summary *s, size_t *n)
 	*n = 0;
 	if (s->op_count == 0)
 		return NULL;
-	merged = xcalloc(s->op_count, sizeof(*merged));
+	merged = xcalloc(s->op_count, sizeof(*merged), "summary");
 	/* Key order puts the facilities of one domain and op together. */
 	RB_FOREACH(op, summary_ops, (struct summary_ops *)&s->ops)
 	{
@@ -387,7 +379,19 @@ static int process_order(const void *pa, const void *pb, void *order)
 }
 
 /* Every entry of a map, sorted, then the first max into out. */
-#define SORTED(type, map, head, cmp)                                                               	do {                                                                                       		const struct type **all = xcalloc(count, sizeof(*all));                            		struct type *e;                                                                    		size_t i = 0;                                                                                                                                                                         		RB_FOREACH(e, map, (struct map *)(head))                                           		all[i++] = e;                                                                      		qsort_r(all, count, sizeof(*all), cmp, &order);                                    		if (max > count)                                                                   			max = count;                                                               		memcpy(out, all, max * sizeof(*all));                                              		free(all);                                                                         	} while (0)
+#define SORTED(type, map, head, cmp)                                                    \
+	do {                                                                            \
+		const struct type **all = xcalloc(count, sizeof(*all), "summary");      \
+		struct type *e;                                                         \
+		size_t i = 0;                                                           \
+		RB_FOREACH(e, map, (struct map *)(head))                                \
+			all[i++] = e;                                                   \
+		qsort_r(all, count, sizeof(*all), cmp, &order);                         \
+		if (max > count)                                                        \
+			max = count;                                                    \
+		memcpy(out, all, max * sizeof(*all));                                   \
+		free(all);                                                              \
+	} while (0)
 
 size_t summary_sorted_files(const struct summary *s, enum summary_order order,
 			    const struct summary_file **out, size_t max)
@@ -434,7 +438,7 @@ void summary_format_bytes(char buf[SUMMARY_FIELD_MAX], uint64_t bytes)
  * (\n, \t, \\, \ooo for other bytes) for anything not printable. */
 static void print_visible(FILE *out, const char *text, size_t len)
 {
-	char *vis = xcalloc(4 * len + 1, 1);
+	char *vis = xcalloc(4 * len + 1, 1, "summary");
 
 	strnvisx(vis, 4 * len + 1, text, len, VIS_CSTYLE | VIS_NL | VIS_TAB | VIS_OCTAL);
 	fputs(vis, out);
@@ -493,7 +497,7 @@ static void print_files(const struct summary *s, FILE *out, enum summary_order o
 
 	if (s->top == 0 || s->file_count == 0)
 		return;
-	top = xcalloc(s->top, sizeof(*top));
+	top = xcalloc(s->top, sizeof(*top), "summary");
 	n = summary_sorted_files(s, order, top, s->top);
 	fprintf(out, "\nTop %zu of %zu files by %s:\n", n, s->file_count,
 		order == SUMMARY_BY_BYTES ? "bytes" : "time");
@@ -543,7 +547,7 @@ static void print_processes(const struct summary *s, FILE *out)
 
 	if (s->process_count == 0)
 		return;
-	procs = xcalloc(s->process_count, sizeof(*procs));
+	procs = xcalloc(s->process_count, sizeof(*procs), "summary");
 	n = summary_sorted_processes(s, SUMMARY_BY_TIME, procs, s->process_count);
 	fprintf(out, "\n%zu processes (%" PRIu64 " started, %" PRIu64 " stopped):\n", n,
 		s->starts, s->stops);
