@@ -669,32 +669,32 @@ Test(report, truncated_last_line, .fini = scratch_cleanup)
 	run_free(&rep);
 }
 
-Test(report, megabyte_lines, .fini = scratch_cleanup)
+/* good, a line of 1 MiB of fill, good again: into data; its length. */
+static size_t around_a_megabyte(char *data, const char *good, char fill)
 {
-	size_t big = 1 << 20, len = 0;
-	char *data = malloc(big + 4096);
-	struct run rep;
+	size_t big = 1 << 20, len = strlen(good);
 
-	/* A record, a 1 MiB line, a record. */
-	memcpy(data, good_csv, strlen(good_csv));
-	len = strlen(good_csv);
-	memset(data + len, 'x', big);
+	memcpy(data, good, len);
+	memset(data + len, fill, big);
 	len += big;
 	data[len++] = '\n';
-	memcpy(data + len, good_csv, strlen(good_csv));
-	len += strlen(good_csv);
+	memcpy(data + len, good, strlen(good));
+	return len + strlen(good);
+}
+
+Test(report, megabyte_lines, .fini = scratch_cleanup)
+{
+	char *data = malloc((1 << 20) + 4096);
+	struct run rep;
+	size_t len;
+
+	len = around_a_megabyte(data, good_csv, 'x');
 	cr_assert_eq(report_on(&rep, data, len, "big.csv"), 1, "%s", rep.err);
 	cr_assert_eq(rep.status, 0);
 	cr_assert(strstr(rep.out, "iomon summary: 4 records,"), "%s", rep.out);
 	run_free(&rep);
 
-	len = strlen(good_jsonl);
-	memcpy(data, good_jsonl, len);
-	memset(data + len, '{', big);
-	len += big;
-	data[len++] = '\n';
-	memcpy(data + len, good_jsonl, strlen(good_jsonl));
-	len += strlen(good_jsonl);
+	len = around_a_megabyte(data, good_jsonl, '{');
 	cr_assert_eq(report_on(&rep, data, len, "big.jsonl"), 1, "%s", rep.err);
 	cr_assert_eq(rep.status, 0);
 	cr_assert(strstr(rep.out, "iomon summary: 2 records,"), "%s", rep.out);
