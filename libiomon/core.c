@@ -423,6 +423,10 @@ static const char *raw_str(struct iomon_str s, char *buf, size_t *len)
 		*len = (size_t)(iomon_fd_path(buf, s.fd) - buf);
 		return buf;
 	}
+	if (s.kind == IOMON_STR_AT) {
+		*len = (size_t)(iomon_at_path(buf, s.fd, s.ptr, s.len) - buf);
+		return buf;
+	}
 	size_t n = (size_t)(put_str(buf, s) - buf);
 	*len = iomon_csv_decode(buf, n, buf, IOMON_FIELD_MAX);
 	return buf;

@@ -298,14 +298,23 @@ void iomon_fd_copy(int to, int from)
 	write_end(e);
 }
 
+char *iomon_at_path(char *dst, int dirfd, const char *path, size_t len)
+{
+	if (!path)
+		return dst;
+	if (is_absolute(path, len)) {
+		len = len < IOMON_STRING_MAX ? len : IOMON_STRING_MAX;
+		memcpy(dst, path, len);
+		return dst + len;
+	}
+	return dst + join_at(dirfd, path, len, dst);
+}
+
 char *iomon_put_at_path(char *dst, int dirfd, const char *path, size_t len)
 {
 	char abs[IOMON_STRING_MAX];
 
-	if (!path || is_absolute(path, len))
-		return iomon_put_csv(dst, path, path ? len : 0);
-	size_t n = join_at(dirfd, path, len, abs);
-	return iomon_put_csv(dst, abs, n);
+	return iomon_put_csv(dst, abs, (size_t)(iomon_at_path(abs, dirfd, path, len) - abs));
 }
 
 char *iomon_fd_path(char *dst, int fd)

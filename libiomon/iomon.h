@@ -232,7 +232,9 @@ void iomon_fd_forget(int fd);
 void iomon_fd_forget_range(unsigned first, unsigned last);
 /* The working directory changed: read it again. */
 void iomon_cwd_refresh(void);
-/* Writes path, made absolute against dirfd's, CSV-encoded. */
+/* Writes path, made absolute against dirfd's: as it is (at most
+ * IOMON_STRING_MAX bytes), or CSV-encoded. */
+char *iomon_at_path(char *dst, int dirfd, const char *path, size_t len);
 char *iomon_put_at_path(char *dst, int dirfd, const char *path, size_t len);
 /* Looks fd up in /proc/self/fd now if the table does not know it. */
 void iomon_fd_learn(int fd);

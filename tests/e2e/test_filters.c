@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "codes.h"
@@ -192,6 +193,30 @@ Test(filters, paths_prefix_is_a_whole_name, .fini = scratch_cleanup)
 	struct paths dir = { .keep = dir_slash };
 	check_filter("basic", LIST(env_var("IOMON_PATHS", dir_slash)), paths_keep, &dir, false);
 	check_filter("basic", LIST("IOMON_PATHS=/"), keep_all, NULL, false);
+}
+
+/* A relative path is filtered by the absolute path it names: opened from
+ * DIR/in, x is DIR/in/x and kept; opened from DIR/out, y is left out. */
+Test(filters, paths_filter_relative_paths_by_what_they_name, .fini = scratch_cleanup)
+{
+	struct path in = in_scratch("in"), out = in_scratch("out"), x = in_scratch("in/x"),
+		    y = in_scratch("out/y");
+	char script[9000];
+	struct run r;
+	size_t kept = 0;
+
+	cr_assert(mkdir(in.s, 0755) == 0 && mkdir(out.s, 0755) == 0);
+	snprintf(script, sizeof(script), "cd '%s' && echo a > x && cd '%s' && echo b > y", in.s,
+		 out.s);
+	run_traced(&r, NONE, LIST("/bin/sh", "-c", script), LIST(env_var("IOMON_PATHS", in.s)));
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	for (size_t i = 0; i < r.nrecs; i++) {
+		cr_assert(strcmp(r.recs[i].s1, y.s) != 0, "record %zu names %s", i, y.s);
+		kept += strcmp(r.recs[i].s1, x.s) == 0;
+	}
+	/* x's open, its write and its close, at least. */
+	cr_assert_geq(kept, 3, "%zu records name %s", kept, x.s);
+	run_free(&r);
 }
 
 Test(filters, paths_several_prefixes, .fini = scratch_cleanup)
