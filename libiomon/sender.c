@@ -39,6 +39,7 @@
 #include <netinet/tcp.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -289,35 +290,100 @@ static union {
 	char bytes[IOMON_PACKED_MAX];
 } wrapped;
 
-/* Writes, ships (or, with no collector, discards and counts) and frees the
- * records of r from *pos up to head, a batch at a time. */
-static void ship(struct iomon_ring *r, uint64_t pos, uint64_t head)
+/*
+ * The order records are sent in: the order their calls ended, by their
+ * end stamps, across the threads' rings; a stamp of CLOCK_MONOTONIC (made
+ * before the TSC's calibration, iomon.h) before any in ticks.  So a call
+ * that happened before another (in another thread: a lock, a join, a
+ * pipe between them) is sent first, within the precision of the clock.
+ */
+static uint64_t order_key(uint64_t stamp)
 {
-	while (pos != head) {
-		/* The connection was lost by the batch before: the rest stays
-		 * for the next one, as other rings' records do (drain). */
-		if (atomic_load(&link_state) == LINK_DOWN)
-			break;
-		size_t len = 0;
-		uint64_t records = 0;
-		while (pos != head && len < BATCH_BYTES) {
-			const struct iomon_packed *rec = iomon_ring_next(r, &pos, &wrapped);
-			len = (size_t)(iomon_put_packed(batch + len, rec, r) - batch);
-			records++;
-		}
-		struct iovec iov = { batch, len };
-		size_t sent = 0;
-		if (atomic_load(&link_state) != LINK_UP || !send_all(&iov, 1, &sent)) {
-			if (atomic_load(&link_state) == LINK_UP)
-				link_lost();
-			/* What went whole is the collector's; the rest, the record
-			 * cut in two included, is lost. */
-			iov = (struct iovec){ batch, len };
-			dropped += records - records_in(&iov, 1, sent);
-		}
-		iomon_ring_release(r, pos);
+	return stamp ^ IOMON_STAMP_MONO;
+}
+
+/* The order key of r's next record to ship, or UINT64_MAX if it has none
+ * ended before cut.  Its fields are 8-byte aligned, as records are: the
+ * stamp is in one piece, even in a record that wraps round the end. */
+static uint64_t next_key(const struct iomon_ring *r, uint64_t cut)
+{
+	uint64_t end;
+
+	if (r->ship_pos == r->ship_end)
+		return UINT64_MAX;
+	size_t at = iomon_pos_bytes(r->ship_pos) + offsetof(struct iomon_packed, end);
+	memcpy(&end, r->data + at % IOMON_RING_SIZE, sizeof(end));
+	return order_key(end) <= cut ? order_key(end) : UINT64_MAX;
+}
+
+/* Ships a batch of records; with no collector, or one lost on the way,
+ * what went whole is the collector's, and the rest is counted as dropped. */
+static void send_batch(size_t len, uint64_t records)
+{
+	struct iovec iov = { batch, len };
+	size_t sent = 0;
+
+	if (atomic_load(&link_state) != LINK_UP || !send_all(&iov, 1, &sent)) {
+		if (atomic_load(&link_state) == LINK_UP)
+			link_lost();
+		iov = (struct iovec){ batch, len };
+		dropped += records - records_in(&iov, 1, sent);
+	}
+}
+
+/* Frees what the rings of list have shipped, and wakes their owners if they
+ * wait for room. */
+static void release_shipped(struct iomon_ring *list)
+{
+	for (struct iomon_ring *r = list; r; r = r->ship_next) {
+		if (r->ship_pos == iomon_ring_tail(r))
+			continue;
+		iomon_ring_release(r, r->ship_pos);
 		if (atomic_load_explicit(&r->waiting, memory_order_acquire))
 			futex(&r->space, FUTEX_WAKE_PRIVATE, 1, NULL);
+	}
+}
+
+/*
+ * Writes, ships and frees the records of the rings of list (ship_pos to
+ * ship_end) whose calls ended before cut, in order (order_key), a batch at
+ * a time.  A record that ended later waits for the next drain: one that
+ * ended earlier may not be in its ring yet (its call was ending while the
+ * drain read the rings' heads), and must not come after it.  Of a call
+ * that happened before another, the record is in its ring before the
+ * other call begins, so before the other's stamps.
+ */
+static void ship(struct iomon_ring *list, uint64_t cut)
+{
+	size_t len = 0;
+	uint64_t records = 0;
+
+	for (struct iomon_ring *r = list; r; r = r->ship_next)
+		r->ship_key = next_key(r, cut);
+	for (;;) {
+		struct iomon_ring *first = list;
+		for (struct iomon_ring *r = list; r; r = r->ship_next)
+			if (r->ship_key < first->ship_key)
+				first = r;
+		if (first->ship_key == UINT64_MAX)
+			break;
+		const struct iomon_packed *rec = iomon_ring_next(first, &first->ship_pos, &wrapped);
+		len = (size_t)(iomon_put_packed(batch + len, rec, first) - batch);
+		records++;
+		first->ship_key = next_key(first, cut);
+		if (len >= BATCH_BYTES) {
+			send_batch(len, records);
+			release_shipped(list);
+			len = 0;
+			records = 0;
+			/* Lost: the rest stays for the next connection. */
+			if (atomic_load(&link_state) == LINK_DOWN)
+				return;
+		}
+	}
+	if (len) {
+		send_batch(len, records);
+		release_shipped(list);
 	}
 }
 
@@ -327,6 +393,7 @@ static void ship(struct iomon_ring *r, uint64_t pos, uint64_t head)
 static bool drain(uint64_t *fullest)
 {
 	bool work = dropped != 0;
+	struct iomon_ring *list = NULL;
 
 	if (atomic_load(&link_state) == LINK_UP && !socket_checked_recently() &&
 	    !socket_still_ours())
@@ -334,6 +401,11 @@ static bool drain(uint64_t *fullest)
 	if (atomic_load(&link_state) == LINK_NEW || atomic_load(&link_state) == LINK_DOWN)
 		connect_collector();
 
+	/* Before the heads are read (ship()); the TSC is read in order. */
+	uint64_t cut = order_key(iomon_clock_ns());
+#if defined(__x86_64__)
+	__asm__ volatile("lfence" ::: "memory");
+#endif
 	for (struct iomon_ring *r = iomon_ring_first(); r; r = iomon_ring_reap(r)) {
 		/* Read first: the owner's line is written only if need be. */
 		if (atomic_load_explicit(&r->dropped, memory_order_relaxed))
@@ -345,8 +417,13 @@ static bool drain(uint64_t *fullest)
 		/* Not connected yet: keep the records for the next attempt. */
 		if (head == tail || atomic_load(&link_state) == LINK_DOWN)
 			continue;
-		ship(r, tail, head);
+		r->ship_pos = tail;
+		r->ship_end = head;
+		r->ship_next = list;
+		list = r;
 	}
+	if (list)
+		ship(list, cut);
 	if (dropped && atomic_load(&link_state) == LINK_UP)
 		report_dropped();
 	return work;

@@ -110,6 +110,10 @@ struct iomon_ring {
 	_Alignas(IOMON_CACHE_LINE) _Atomic uint64_t tail;
 	_Atomic uint32_t space;		/* futex: bumped when the sender frees room */
 	uint16_t kept_len[IOMON_FD_SLOTS];
+	/* While the sender ships (sender.c): the next record, where they
+	 * end, the next's order, the next ring with records. */
+	uint64_t ship_pos, ship_end, ship_key;
+	struct iomon_ring *ship_next;
 	/* IOMON_RING_SIZE bytes, then IOMON_RECORD_MAX of overflow so that a
 	 * record is always written in one piece, then wrapped by commit; then
 	 * the sender's kept paths (iomon_ring_kept). */

@@ -675,6 +675,31 @@ Test(robust, a_thousand_threads_each_record_once)
 	run_free(&r);
 }
 
+/*
+ * Two threads take turns writing, a token handed between them: a call of
+ * one happens before the other's next.  Each thread has a ring of its own,
+ * and the records still come in the order of the calls, alternating.
+ */
+Test(robust, the_records_of_threads_that_take_turns_come_in_turn)
+{
+	const char *a = scratch_file("a"), *b = scratch_file("b");
+	struct run r;
+	size_t writes = 0;
+
+	run_traced(&r, NONE, STRESS("turns", "3000"), NONE);
+	cr_assert_eq(r.status, 0, "stress turns failed: %s", r.err);
+	cr_assert_eq(r.bad_lines, 0);
+	for (size_t i = 0; i < r.nrecs; i++) {
+		if (r.recs[i].domain != D(FILE_WRITE))
+			continue;
+		const char *want = writes++ % 2 ? b : a;
+		cr_assert(s1_is(&r.recs[i], want), "write %zu is on %s, not %s", writes,
+			  r.recs[i].s1, want);
+	}
+	cr_assert_eq(writes, 6000, "%zu writes recorded", writes);
+	run_free(&r);
+}
+
 /* ---- The main thread ends first ---- */
 
 #define LASTTHREAD(scenario) LIST(prog_path("lastthread"), scratch_dir(), scenario)

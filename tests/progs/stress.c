@@ -8,6 +8,7 @@
  *   stress DIR names
  *   stress DIR chdir
  *   stress DIR many N
+ *   stress DIR turns N
  * and prints its pid, then what the mode says below.  Every result is
  * checked here, so a library that changed one fails the run (exit 1, a line
  * on stderr) whatever the records say.  Output that depends on timing (how
@@ -452,6 +453,49 @@ static int many_mode(int argc, char **argv)
 	return 0;
 }
 
+/*
+ * turns N: two threads take turns, N each: one writes DIR/a, then hands a
+ * token to the other (a semaphore: no wrapped call), which writes DIR/b,
+ * and hands it back.  The writes to a and b alternate; each thread has a
+ * ring of its own, and the records must alternate all the same.
+ */
+struct turn {
+	int fd;
+	long n;
+	sem_t *mine, *other;
+};
+
+static void *take_turns(void *arg)
+{
+	const struct turn *t = arg;
+
+	for (long i = 0; i < t->n; i++) {
+		while (sem_wait(t->mine) < 0)
+			CHECK(errno == EINTR);
+		CHECK(write(t->fd, "x", 1) == 1);
+		CHECK(sem_post(t->other) == 0);
+	}
+	return NULL;
+}
+
+static int turns_mode(int argc, char **argv)
+{
+	sem_t a_turn, b_turn;
+	pthread_t a, b;
+
+	CHECK(argc == 1);
+	long n = atol(argv[0]);
+	struct turn ta = { create("a"), n, &a_turn, &b_turn };
+	struct turn tb = { create("b"), n, &b_turn, &a_turn };
+	CHECK(sem_init(&a_turn, 0, 1) == 0 && sem_init(&b_turn, 0, 0) == 0);
+	CHECK(pthread_create(&a, NULL, take_turns, &ta) == 0);
+	CHECK(pthread_create(&b, NULL, take_turns, &tb) == 0);
+	CHECK(pthread_join(a, NULL) == 0 && pthread_join(b, NULL) == 0);
+	CHECK(close(ta.fd) == 0 && close(tb.fd) == 0);
+	printf("ok\n");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 3) {
@@ -479,6 +523,8 @@ int main(int argc, char **argv)
 		return chdir_mode();
 	if (strcmp(mode, "many") == 0)
 		return many_mode(argc, argv);
+	if (strcmp(mode, "turns") == 0)
+		return turns_mode(argc, argv);
 	fprintf(stderr, "stress: no mode %s\n", mode);
 	return 2;
 }
