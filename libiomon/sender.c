@@ -389,8 +389,11 @@ static void ship(struct iomon_ring *list, uint64_t cut)
 
 /* Ships (or, with no collector, discards and counts) every ring's records;
  * false if there were none, nor anything else to do.  *fullest, if asked
- * for: the most bytes one ring held. */
-static bool drain(uint64_t *fullest)
+ * for: the most bytes one ring held.  The sender thread ships what has
+ * ended before it looks (ship()); a thread that sends itself (unbuffered,
+ * or at exit, when no later look may come) ships everything, lest a clock
+ * a little ahead on another CPU leave a record behind. */
+static bool drain(uint64_t *fullest, bool everything)
 {
 	bool work = dropped != 0;
 	struct iomon_ring *list = NULL;
@@ -402,7 +405,7 @@ static bool drain(uint64_t *fullest)
 		connect_collector();
 
 	/* Before the heads are read (ship()); the TSC is read in order. */
-	uint64_t cut = order_key(iomon_clock_ns());
+	uint64_t cut = everything ? UINT64_MAX - 1 : order_key(iomon_clock_ns());
 #if defined(__x86_64__)
 	__asm__ volatile("lfence" ::: "memory");
 #endif
@@ -481,7 +484,7 @@ void iomon_flush(void)
 {
 	iomon_enter_emit();
 	pthread_mutex_lock(&send_lock);
-	drain(NULL);
+	drain(NULL, true);
 	pthread_mutex_unlock(&send_lock);
 	iomon_leave_emit();
 }
@@ -555,7 +558,7 @@ static void *sender_main(void *arg)
 		pthread_mutex_lock(&send_lock);
 		uint64_t now = iomon_monotonic_ns();
 		uint64_t fullest = 0;
-		if (drain(&fullest))
+		if (drain(&fullest, false))
 			idle_since = now;
 		wait_ns = next_wait_ns(wait_ns, fullest);
 		if (atomic_load(&link_state) == LINK_GONE) {
