@@ -123,9 +123,11 @@ uint64_t iomon_stamps_ns(uint64_t start, uint64_t end)
 
 /* The second the last stamp converted was in, and the TSC readings at
  * which that second began and ends: the clock is read again only when a
- * stamp falls outside them, about once a second per thread's records. */
-static IOMON_TLS int64_t second;
-static IOMON_TLS uint64_t second_starts, second_ends;
+ * stamp falls outside them, about once a second.  Only the holder of the
+ * send lock converts stamps (it writes the records out): not thread-local,
+ * which the sender thread cannot use (sender.c). */
+static int64_t second;
+static uint64_t second_starts, second_ends;
 
 int64_t iomon_unix_seconds(uint64_t end)
 {

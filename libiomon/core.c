@@ -56,8 +56,10 @@ struct text {
 };
 
 static struct text pid_text;			/* "pid," */
-static IOMON_TLS int64_t head_ts = -1;
-static IOMON_TLS struct text head_text;		/* "facility,ts," */
+/* Kept by whoever writes records out, who holds the send lock: not
+ * thread-local, which the sender thread cannot use (sender.c). */
+static int64_t head_ts = -1;
+static struct text head_text;		/* "facility,ts," */
 
 static void set_pid(void)
 {

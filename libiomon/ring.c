@@ -4,6 +4,7 @@
 #include <sys/mman.h>
 
 #include "iomon.h"
+#include "rawsys.h"
 #include "stream.h"
 
 #define KEPT_OFFSET (IOMON_RING_SIZE + IOMON_RECORD_MAX)
@@ -169,7 +170,7 @@ struct iomon_ring *iomon_ring_reap(struct iomon_ring *r)
 			return next;
 		prev->next = next;
 	}
-	munmap(r, MAP_SIZE);
+	iomon_rawsys(SYS_munmap, r, MAP_SIZE);
 	return next;
 }
 

@@ -2,34 +2,19 @@
  * The sender: one thread per process that ships every thread's ring to the
  * collector (see stream.h).
  *
- * It stays invisible to the program: it blocks every signal, makes its
- * system calls directly (never through the wrapped functions), keeps its
- * socket on a close-on-exec descriptor, and is started lazily, so a fork
- * child that never records starts none.  Whoever holds send_lock owns the
- * socket and the consuming side of every ring: the sender thread normally,
- * or a thread flushing synchronously before exec or exit.
+ * It stays invisible to the program: the C library does not know of it
+ * (spawn() below), it blocks every signal, makes its system calls directly
+ * (never through the wrapped functions, and without errno: rawsys.h), keeps
+ * its socket on a close-on-exec descriptor, and is started lazily, so a
+ * fork child that never records starts none.  Whoever holds send_lock owns
+ * the socket and the consuming side of every ring: the sender thread
+ * normally, or a thread flushing synchronously before exec or exit.
  *
  * It ends after SENDER_IDLE_MS with nothing to send, and the next record
- * starts it again (the socket stays open: it is the process's).  This is
- * what lets a program end as it would without the library when its main
- * thread calls pthread_exit(): the C library ends the process (exit(0))
- * when its last thread ends, and a sender that never ended would keep it
- * alive forever.  Ending when idle is simpler and more exact than asking
- * the kernel whether the program's threads are all gone: the zombie main
- * thread still counts in /proc/self/stat, reading /proc takes a descriptor
- * the program may expect for its own next open(), and the C library's own
- * count is private.  So the sender is at most SENDER_IDLE_MS late to end
- * the process, and it then runs the program's exit (its atexit handlers
- * and the library's destructor, which records STOP), as the last thread
- * does without the library; only its signals stay blocked.
- *
- * A thread that has ended (iomon_thread_ended) never starts the sender: it
- * may be the last, running the exit; the thread would count as a new one,
- * and when it ended, idle, the C library would call exit() a second time,
- * while the first still runs.  Such a thread sends its records itself.
- * (Known only of threads that made a record before they ended: a last
- * thread that made none, whose exit makes records for longer than
- * SENDER_IDLE_MS, still starts a sender that ends the process early.)
+ * starts it again (the socket stays open: it is the process's).  So an
+ * idle process keeps no thread of the library's, and a program whose last
+ * thread ends with a raw exit system call (the C library's own ends the
+ * process) is not kept alive by it for longer than that.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -41,6 +26,8 @@
 #include <signal.h>
 #include <stddef.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -50,6 +37,7 @@
 
 #include "core.h"
 #include "iomon.h"
+#include "rawsys.h"
 #include "stream.h"
 
 /* Consecutive failed connects after which the library turns itself off. */
@@ -63,7 +51,11 @@
 
 enum link { LINK_NEW, LINK_UP, LINK_DOWN, LINK_GONE };
 
-static pthread_mutex_t send_lock = PTHREAD_MUTEX_INITIALIZER;
+/* The send lock: 0 free, 1 taken, 2 taken and waited for.  Not a
+ * pthread mutex: while the sender is the process's only thread besides
+ * the program's one, the C library takes its mutexes without an atomic
+ * instruction (it believes the process single-threaded). */
+static _Atomic uint32_t send_lock;
 static _Atomic int link_state = LINK_NEW;
 /* Someone is to send the records: a sender thread runs, or is being
  * started by whoever set this.  Read by every record (stream.h). */
@@ -83,7 +75,28 @@ static uint64_t dropped;	/* discarded, not yet reported */
 
 static long futex(_Atomic uint32_t *word, int op, uint32_t val, const struct timespec *timeout)
 {
-	return syscall(SYS_futex, word, op, val, timeout, NULL, 0);
+	return iomon_rawsys(SYS_futex, word, op, val, timeout, NULL, 0);
+}
+
+/* A lock with a futex for its waits (Drepper, "Futexes Are Tricky"). */
+static void send_lock_take(void)
+{
+	uint32_t was = 0;
+
+	if (atomic_compare_exchange_strong(&send_lock, &was, 1))
+		return;
+	if (was != 2)
+		was = atomic_exchange(&send_lock, 2);
+	while (was != 0) {
+		futex(&send_lock, FUTEX_WAIT_PRIVATE, 2, NULL);
+		was = atomic_exchange(&send_lock, 2);
+	}
+}
+
+static void send_lock_drop(void)
+{
+	if (atomic_exchange(&send_lock, 0) == 2)
+		futex(&send_lock, FUTEX_WAKE_PRIVATE, 1, NULL);
 }
 
 /* The program may have closed our descriptor, or put a file of its own on
@@ -92,7 +105,7 @@ static bool socket_still_ours(void)
 {
 	struct stat st;
 
-	return iomon_own_fd >= 0 && syscall(SYS_fstat, iomon_own_fd, &st) == 0 &&
+	return iomon_own_fd >= 0 && iomon_rawsys(SYS_fstat, iomon_own_fd, &st) == 0 &&
 	       st.st_dev == sock_dev && st.st_ino == sock_ino;
 }
 
@@ -100,7 +113,7 @@ static bool socket_still_ours(void)
 static void close_socket(void)
 {
 	if (socket_still_ours())
-		syscall(SYS_close, iomon_own_fd);
+		iomon_rawsys(SYS_close, iomon_own_fd);
 	iomon_own_fd = -1;
 }
 
@@ -121,17 +134,17 @@ static void set_link(enum link state)
 static void open_socket(void)
 {
 	struct stat st;
-	int fd = (int)syscall(SYS_socket, AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int fd = (int)iomon_rawsys(SYS_socket, AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
 	if (fd < 0)
 		return;
-	int high = (int)syscall(SYS_fcntl, fd, F_DUPFD_CLOEXEC, SOCKET_FD_FLOOR);
+	int high = (int)iomon_rawsys(SYS_fcntl, fd, F_DUPFD_CLOEXEC, SOCKET_FD_FLOOR);
 	if (high >= 0) {
-		syscall(SYS_close, fd);
+		iomon_rawsys(SYS_close, fd);
 		fd = high;
 	}
-	if (syscall(SYS_fstat, fd, &st) < 0) {
-		syscall(SYS_close, fd);
+	if (iomon_rawsys(SYS_fstat, fd, &st) < 0) {
+		iomon_rawsys(SYS_close, fd);
 		return;
 	}
 	iomon_own_fd = fd;
@@ -153,7 +166,7 @@ static bool try_connect(void)
 		iomon_own_fd = -1;
 		open_socket();
 	}
-	return iomon_own_fd >= 0 && syscall(SYS_connect, iomon_own_fd, &addr, sizeof(addr)) == 0;
+	return iomon_own_fd >= 0 && iomon_rawsys(SYS_connect, iomon_own_fd, &addr, sizeof(addr)) == 0;
 }
 
 /* A socket whose connect failed cannot be used again; after
@@ -176,13 +189,14 @@ static bool connect_collector(void)
 
 	if (!try_connect())
 		return connect_failed();
-	syscall(SYS_setsockopt, iomon_own_fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	iomon_rawsys(SYS_setsockopt, iomon_own_fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	/* Dropping rather than waiting: no send may wait on the collector
 	 * for long, not even the last flush at exit.  One that times out ends
 	 * the connection, and its records are counted as dropped. */
 	if (iomon_config.drop_when_full) {
 		struct timeval timeout = { .tv_usec = DROP_SEND_TIMEOUT_MS * 1000 };
-		syscall(SYS_setsockopt, iomon_own_fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof(timeout));
+		iomon_rawsys(SYS_setsockopt, iomon_own_fd, SOL_SOCKET, SO_SNDTIMEO, &timeout,
+			     sizeof(timeout));
 	}
 	/* The session token first: without it the collector reads nothing. */
 	struct iovec hello = { iomon_config.hello, iomon_config.hello_len };
@@ -202,9 +216,9 @@ static bool send_all(struct iovec *iov, int iovcnt, size_t *sent)
 	if (sent)
 		*sent = 0;
 	while (msg.msg_iovlen) {
-		long n = syscall(SYS_sendmsg, iomon_own_fd, &msg, MSG_NOSIGNAL);
+		long n = iomon_rawsys(SYS_sendmsg, iomon_own_fd, &msg, MSG_NOSIGNAL);
 		if (n < 0) {
-			if (errno == EINTR)
+			if (n == -EINTR)
 				continue;
 			return false;
 		}
@@ -466,7 +480,7 @@ static bool writers_fenced(void)
 	}
 	/* It cannot fail once registered, but if it did, the sender would
 	 * not know what it may have missed, and so carries on. */
-	return syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) == 0;
+	return iomon_rawsys(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) == 0;
 }
 
 static bool sender_may_end(void)
@@ -483,9 +497,9 @@ static bool sender_may_end(void)
 void iomon_flush(void)
 {
 	iomon_enter_emit();
-	pthread_mutex_lock(&send_lock);
+	send_lock_take();
 	drain(NULL, true);
-	pthread_mutex_unlock(&send_lock);
+	send_lock_drop();
 	iomon_leave_emit();
 }
 
@@ -542,78 +556,213 @@ static uint64_t next_wait_ns(uint64_t wait_ns, uint64_t fullest)
 	return wait_ns * 2 < POLL_MAX_NS ? wait_ns * 2 : POLL_MAX_NS;
 }
 
-static void *sender_main(void *arg)
+/* Bumped when the program has changed its credentials: a sender started
+ * before then ends (iomon_sender_renew). */
+static _Atomic uint32_t renewals;
+
+static void sender_loop(uint32_t renewal)
 {
 	uint64_t idle_since = iomon_monotonic_ns();
 	uint64_t wait_ns = POLL_MIN_NS;
 	bool end = false;
 
-	(void)arg;
-	iomon_busy = 1;
 	/* Not pthread_setname_np() from the creator: that opens a file in
 	 * /proc, taking a descriptor the program's next open() expects. */
-	prctl(PR_SET_NAME, "iomon-sender");
+	iomon_rawsys(SYS_prctl, PR_SET_NAME, "iomon-sender");
 	while (!end) {
 		uint32_t seen = atomic_load_explicit(&kick_word, memory_order_acquire);
-		pthread_mutex_lock(&send_lock);
+		send_lock_take();
 		uint64_t now = iomon_monotonic_ns();
 		uint64_t fullest = 0;
 		if (drain(&fullest, false))
 			idle_since = now;
 		wait_ns = next_wait_ns(wait_ns, fullest);
-		if (atomic_load(&link_state) == LINK_GONE) {
+		if (atomic_load(&link_state) == LINK_GONE || atomic_load(&renewals) != renewal) {
+			/* Whoever renews starts the next sender. */
 			atomic_store(&iomon_sender_running, false);
 			end = true;
 		} else if (now - idle_since >= SENDER_IDLE_MS * UINT64_C(1000000)) {
 			end = sender_may_end();
 		}
-		pthread_mutex_unlock(&send_lock);
+		send_lock_drop();
 		if (!end) {
 			struct timespec wait = { .tv_sec = (time_t)(wait_ns / 1000000000u),
 						 .tv_nsec = (long)(wait_ns % 1000000000u) };
 			futex(&kick_word, FUTEX_WAIT_PRIVATE, seen, &wait);
 		}
 	}
-	/* If the program's threads have all ended, the C library now runs its
-	 * exit on this thread: its calls, and the destructor's STOP, are the
-	 * program's to record. */
+}
+
+#ifndef __has_feature
+#define __has_feature(x) 0
+#endif
+#if defined(__SANITIZE_ADDRESS__) || __has_feature(address_sanitizer)
+#include <sanitizer/asan_interface.h>
+#else
+#define ASAN_UNPOISON_MEMORY_REGION(addr, size) ((void)(addr), (void)(size))
+#endif
+#if IOMON_HAS_RAWSYS && !defined(__SANITIZE_THREAD__) && !__has_feature(thread_sanitizer)
+/*
+ * The sender is a thread of its own, made with clone(), which the C
+ * library does not know of.  So the program stays single-threaded in its
+ * eyes: its cancellable calls (read, write, open, close...) skip the
+ * cancellation bracket, malloc and stdio take no locks, and when the
+ * program's last thread calls pthread_exit() the process ends at once, as
+ * without the library.  The thread shares the thread pointer of the thread
+ * that made it: it touches no thread-local variable, errno included
+ * (rawsys.h), and calls nothing of the C library that would.  And the C
+ * library does not give it the program's new credentials (setuid() and
+ * the like): iomon_sender_renew() ends it after each change, and the next
+ * record starts a new one, with the new ones.
+ *
+ * Its stack is mapped once per process, behind a guard page.  The kernel
+ * clears sender_tid when the thread has ended (CLONE_CHILD_CLEARTID), and
+ * wakes a futex on it: the stack is then free for the next sender.
+ */
+#define SENDER_GUARD 4096
+#define SENDER_STACK (64 * 1024 + IOMON_RECORD_MAX)
+static char *sender_stack;
+static _Atomic pid_t sender_tid;
+
+static int sender_main(void *arg)
+{
+	sender_loop((uint32_t)(uintptr_t)arg);
+	return 0;
+}
+
+/* Waits until the sender thread tid, if it still runs, has ended. */
+static void wait_for_end(pid_t tid)
+{
+	while (tid && atomic_load(&sender_tid) == tid)
+		iomon_rawsys(SYS_futex, &sender_tid, FUTEX_WAIT, tid, NULL);
+}
+
+static bool spawn(uint32_t renewal)
+{
+	const int flags = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD |
+			  CLONE_SYSVSEM | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID;
+	uint64_t all = ~UINT64_C(0), old;
+
+	if (!sender_stack) {
+		long stack = iomon_rawsys(SYS_mmap, NULL, SENDER_GUARD + SENDER_STACK,
+					  PROT_READ | PROT_WRITE,
+					  MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+		if (stack < 0)
+			return false;
+		iomon_rawsys(SYS_mprotect, stack, SENDER_GUARD, PROT_NONE);
+		sender_stack = (char *)stack;
+	}
+	/* The last sender may still be on its way out, on this stack. */
+	wait_for_end(atomic_load(&sender_tid));
+	/* Under AddressSanitizer: a stack the sender of the parent, in a fork
+	 * child, was using (its frames' redzones are still marked). */
+	ASAN_UNPOISON_MEMORY_REGION(sender_stack + SENDER_GUARD, SENDER_STACK);
+	/* The thread inherits the mask: it never takes a signal meant for
+	 * the program, not even the C library's own. */
+	iomon_rawsys(SYS_rt_sigprocmask, SIG_SETMASK, &all, &old, sizeof(all));
+	int tid = clone(sender_main, sender_stack + SENDER_GUARD + SENDER_STACK, flags,
+			(void *)(uintptr_t)renewal, (pid_t *)&sender_tid, NULL, (pid_t *)&sender_tid);
+	iomon_rawsys(SYS_rt_sigprocmask, SIG_SETMASK, &old, NULL, sizeof(old));
+	return tid > 0;
+}
+
+/* Ends the sender that runs, if any; false if it may still run. */
+static bool stop_sender(void)
+{
+	pid_t tid = atomic_load(&sender_tid);
+
+	if (!tid)
+		return true;
+	/* This thread interrupted the lock's holder (a signal handler that
+	 * changes credentials while this thread sends): no waiting. */
+	if (iomon_in_emit)
+		return false;
+	atomic_fetch_add(&renewals, 1);
+	iomon_sender_kick();
+	wait_for_end(tid);
+	return true;
+}
+
+void iomon_sender_renew(void)
+{
+	/* Then the next, made now or by a later record, with the new
+	 * credentials, sends the records made while it ended. */
+	if (stop_sender())
+		iomon_sender_start();
+}
+
+static void sender_atfork_child(void)
+{
+	atomic_store(&sender_tid, 0);
+}
+#else
+/*
+ * Under ThreadSanitizer, which must know every thread, and where there is
+ * no rawsys.h, the sender is a thread of the C library.  When the
+ * program's main thread calls pthread_exit(), the C library then ends the
+ * process only when its last thread ends: the sender ends when idle, and
+ * then runs the program's exit, which it records as the program's.  A
+ * thread that has ended never starts the sender (iomon_sender_start).
+ */
+static void *sender_main(void *arg)
+{
+	iomon_busy = 1;
+	sender_loop((uint32_t)(uintptr_t)arg);
 	iomon_thread_ended = true;
 	iomon_busy = 0;
 	return NULL;
 }
 
-void iomon_sender_start(void)
+static bool spawn(uint32_t renewal)
 {
 	pthread_attr_t attr;
 	pthread_t thread;
 	sigset_t all, old;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstacksize(&attr, 64 * 1024 + IOMON_RECORD_MAX);
+	bool made = pthread_create(&thread, &attr, sender_main, (void *)(uintptr_t)renewal) == 0;
+	pthread_attr_destroy(&attr);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return made;
+}
+
+/* The C library gives its threads the new credentials itself. */
+void iomon_sender_renew(void)
+{
+}
+
+static void sender_atfork_child(void)
+{
+}
+#endif
+
+void iomon_sender_start(void)
+{
 	bool expected = false;
 
-	/* See the top of the file. */
+	/* A thread that has ended may be the last, running the program's exit
+	 * (with a sender of the C library's, above): it sends what it records
+	 * itself. */
 	if (iomon_thread_ended) {
 		iomon_flush();
 		return;
 	}
 	if (!atomic_compare_exchange_strong(&iomon_sender_running, &expected, true))
 		return;
-	/* The thread inherits this mask: it never takes a signal meant for the
-	 * program. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	pthread_attr_setstacksize(&attr, 64 * 1024 + IOMON_RECORD_MAX);
-	if (pthread_create(&thread, &attr, sender_main, NULL) != 0)
+	if (!spawn(atomic_load(&renewals)))
 		atomic_store(&iomon_sender_running, false);
-	pthread_attr_destroy(&attr);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
 void iomon_sender_atfork_child(void)
 {
 	/* The parent's sender thread and connection are the parent's. */
-	pthread_mutex_init(&send_lock, NULL);
+	atomic_store(&send_lock, 0);
 	atomic_store(&iomon_sender_running, false);
+	sender_atfork_child();
 	iomon_thread_ended = false;
 	close_socket();
 	failed_connects = 0;
@@ -643,14 +792,14 @@ void iomon_fd_evict(int oldfd, int fd)
 	 * lesser harm than a deadlock). */
 	bool lock = !iomon_in_emit;
 	if (lock)
-		pthread_mutex_lock(&send_lock);
+		send_lock_take();
 	int moved = (int)syscall(SYS_fcntl, fd, F_DUPFD_CLOEXEC, fd + 1);
 	if (moved < 0)
 		moved = (int)syscall(SYS_fcntl, fd, F_DUPFD_CLOEXEC, 3);
 	if (moved >= 0)
 		atomic_store(&iomon_own_fd, moved);
 	if (lock)
-		pthread_mutex_unlock(&send_lock);
+		send_lock_drop();
 }
 
 /* The range in up to two pieces around the library's socket. */

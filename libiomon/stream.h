@@ -243,6 +243,10 @@ bool iomon_sender_wait_for_room(struct iomon_ring *r, uint64_t tail);
 extern _Atomic bool iomon_sender_running;
 extern bool iomon_sender_membarrier;
 void iomon_sender_start(void);
+/* After the program has changed its credentials: the sender, if it is a
+ * thread the C library does not know of, ends, and a new one starts, with
+ * them (sender.c). */
+void iomon_sender_renew(void);
 
 static inline void iomon_sender_ensure(void)
 {

@@ -406,6 +406,22 @@ size_t count_recs(const struct run *r, unsigned domain, unsigned op)
 	return n;
 }
 
+bool s1_is(const struct rec *rec, const char *path)
+{
+	size_t n = strlen(path);
+
+	return rec->s1_len == n && memcmp(rec->s1, path, n) == 0;
+}
+
+size_t count_on(const struct run *r, unsigned domain, unsigned op, const char *path)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < r->nrecs; i++)
+		n += r->recs[i].domain == domain && r->recs[i].op == op && s1_is(&r->recs[i], path);
+	return n;
+}
+
 uint64_t now_ms(void)
 {
 	struct timespec ts;

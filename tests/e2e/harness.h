@@ -160,5 +160,8 @@ void keep_domains(struct run *r, uint32_t mask);
 
 /* Records whose domain and op match, counted. */
 size_t count_recs(const struct run *r, unsigned domain, unsigned op);
+/* Is rec's s1 exactly path?  And the records of count_recs() whose s1 is. */
+bool s1_is(const struct rec *rec, const char *path);
+size_t count_on(const struct run *r, unsigned domain, unsigned op, const char *path);
 
 #endif

@@ -23,23 +23,6 @@
 
 TestSuite(robust, .fini = scratch_cleanup, .timeout = 30);
 
-static bool s1_is(const struct rec *rec, const char *path)
-{
-	size_t n = strlen(path);
-
-	return rec->s1_len == n && memcmp(rec->s1, path, n) == 0;
-}
-
-/* Records of this domain and op whose s1 is exactly path. */
-static size_t count_on(const struct run *r, unsigned domain, unsigned op, const char *path)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < r->nrecs; i++)
-		n += r->recs[i].domain == domain && r->recs[i].op == op && s1_is(&r->recs[i], path);
-	return n;
-}
-
 /* What the DROPPED records say was dropped, in all. */
 static uint64_t dropped_total(const struct run *r)
 {
@@ -726,10 +709,11 @@ static void expect_files_written(const struct run *r, const char *const *names, 
 
 /*
  * The C library ends the process when its last thread ends, here not the
- * main thread: the library's sender thread must not keep it alive (it
- * ends when idle).  Then the last thread to end is the sender, on which
- * the C library runs the program's exit: the atexit handler's calls and
- * the STOP are recorded, and the program's output is flushed.
+ * main thread: the library's sender thread must not keep it alive.  The C
+ * library does not count it, and runs the program's exit on the program's
+ * last thread (a sender of the C library's, under ThreadSanitizer, ends
+ * when idle, and the exit then runs on it): the atexit handler's calls and
+ * the STOP are recorded, in order, and the program's output is flushed.
  */
 Test(robust, a_main_thread_that_exits_first_ends_as_without_the_library)
 {
@@ -756,8 +740,8 @@ Test(robust, a_main_thread_that_exits_first_ends_as_without_the_library)
 
 /*
  * The last thread runs the exit, whose atexit handler lasts longer than
- * an idle sender thread: a sender started then would end the process a
- * second time, cutting the handler short.
+ * an idle sender thread: a sender of the C library's started then would
+ * end the process a second time, cutting the handler short.
  */
 Test(robust, an_exit_run_by_the_last_thread_runs_to_its_end)
 {

@@ -430,3 +430,50 @@ Test(transparency, every_row_succeeds_and_fails, .fini = scratch_cleanup)
 		     count, iomon_catalog_size);
 	free(succeeded), free(failed);
 }
+
+/* ---- The library's sender thread ---- */
+
+#define SENDERVIEW(scenario) LIST(prog_path("senderview"), scratch_dir(), scenario)
+
+/*
+ * The sender is a thread of the kernel's, not of the C library's: the
+ * program stays single-threaded in the C library's eyes, as without the
+ * library (its cancellable calls, malloc and stdio then take no locks,
+ * and its last thread's pthread_exit() ends the process at once).
+ */
+Test(transparency, the_program_stays_single_threaded_for_the_c_library,
+     .fini = scratch_cleanup)
+{
+	struct run bare, r;
+
+	run_command(&bare, SENDERVIEW("single"), NONE);
+	cr_assert_eq(bare.status, 0, "senderview failed bare: %s", bare.err);
+	cr_assert(strstr(bare.out, "single_threaded=1 tasks=1\n"), "bare: %s", bare.out);
+	run_traced(&r, NONE, SENDERVIEW("single"), NONE);
+	expect_scenario_ran(&r, "senderview", "single");
+	/* The second thread is the sender, which sent the write's record. */
+	cr_assert(strstr(r.out, "single_threaded=1 tasks=2\n"), "under iomon: %s", r.out);
+	cr_assert_eq(count_on(&r, D(FILE_WRITE), O(WRITE), scratch_file("f")), 1);
+	run_free(&bare);
+	run_free(&r);
+}
+
+/*
+ * The C library gives a program's new credentials to its own threads
+ * only: the sender thread that ran when the program dropped its
+ * privileges must not live on with them, and the records made after go on.
+ */
+Test(transparency, the_sender_drops_the_privileges_the_program_drops,
+     .fini = scratch_cleanup)
+{
+	struct run r;
+
+	if (geteuid() != 0)
+		cr_skip_test("changing credentials needs root");
+	run_traced(&r, NONE, SENDERVIEW("setuid"), NONE);
+	expect_scenario_ran(&r, "senderview", "setuid");
+	cr_assert(strstr(r.out, "tasks=2 others=0\n"), "threads not nobody's: %s", r.out);
+	cr_assert_eq(count_on(&r, D(FILE_WRITE), O(WRITE), "/dev/null"), 1,
+		     "the record made after the change did not come");
+	run_free(&r);
+}

@@ -1,0 +1,52 @@
+/*
+ * C library calls about the whole process, which the library's sender
+ * thread would change: the sender is a thread of the kernel's that the C
+ * library does not know of (sender.c).
+ *
+ * Credentials: in a multi-threaded program, setuid() and its kin change
+ * those of every thread the C library knows of, and so not the sender's.
+ * After each change the sender is renewed: the one running ends, and the
+ * next starts with the new credentials.  Without this, a daemon that drops
+ * its privileges would keep a thread with the old ones.  initgroups() is
+ * here because the C library calls its own setgroups() directly.
+ *
+ * None of these is recorded: they are no I/O.
+ */
+#include <errno.h>
+#include <grp.h>
+#include <unistd.h>
+
+#include "core.h"
+#include "iomon.h"
+#include "stream.h"
+
+/* The real function, resolved at its first call. */
+#define REAL(NAME, PARAMS)                                                     \
+	static int(*_Atomic real) PARAMS;                                      \
+	if (!atomic_load_explicit(&real, memory_order_acquire))                \
+		iomon_resolve((void **)&real, #NAME)
+
+/* Not in a vfork child (iomon_busy): the sender is its parent's. */
+#define RENEWS_SENDER(NAME, PARAMS, ARGS)                                      \
+	IOMON_EXPORT int NAME PARAMS                                           \
+	{                                                                      \
+		REAL(NAME, PARAMS);                                            \
+		int ret = real ARGS;                                           \
+		if (ret == 0 && !iomon_busy) {                                 \
+			int saved = errno;                                     \
+			iomon_sender_renew();                                  \
+			errno = saved;                                         \
+		}                                                              \
+		return ret;                                                    \
+	}
+
+RENEWS_SENDER(setuid, (uid_t uid), (uid))
+RENEWS_SENDER(setgid, (gid_t gid), (gid))
+RENEWS_SENDER(seteuid, (uid_t euid), (euid))
+RENEWS_SENDER(setegid, (gid_t egid), (egid))
+RENEWS_SENDER(setreuid, (uid_t ruid, uid_t euid), (ruid, euid))
+RENEWS_SENDER(setregid, (gid_t rgid, gid_t egid), (rgid, egid))
+RENEWS_SENDER(setresuid, (uid_t ruid, uid_t euid, uid_t suid), (ruid, euid, suid))
+RENEWS_SENDER(setresgid, (gid_t rgid, gid_t egid, gid_t sgid), (rgid, egid, sgid))
+RENEWS_SENDER(setgroups, (size_t size, const gid_t *list), (size, list))
+RENEWS_SENDER(initgroups, (const char *user, gid_t group), (user, group))
