@@ -556,9 +556,12 @@ static uint64_t next_wait_ns(uint64_t wait_ns, uint64_t fullest)
 	return wait_ns * 2 < POLL_MAX_NS ? wait_ns * 2 : POLL_MAX_NS;
 }
 
-/* Bumped when the program has changed its credentials: a sender started
- * before then ends (iomon_sender_renew). */
+/* Bumped when the program has changed its credentials, or is about to
+ * make a call that needs it to have one thread: a sender started before
+ * then ends (iomon_sender_renew, iomon_sender_hold). */
 static _Atomic uint32_t renewals;
+/* While non-zero, no sender starts (iomon_sender_hold). */
+static _Atomic int holds;
 
 static void sender_loop(uint32_t renewal)
 {
@@ -691,6 +694,18 @@ void iomon_sender_renew(void)
 		iomon_sender_start();
 }
 
+void iomon_sender_hold(void)
+{
+	atomic_fetch_add(&holds, 1);
+	stop_sender();
+}
+
+void iomon_sender_release(void)
+{
+	atomic_fetch_sub(&holds, 1);
+	iomon_sender_start();
+}
+
 static void sender_atfork_child(void)
 {
 	atomic_store(&sender_tid, 0);
@@ -730,8 +745,17 @@ static bool spawn(uint32_t renewal)
 	return made;
 }
 
-/* The C library gives its threads the new credentials itself. */
+/* The C library gives its threads the new credentials itself; and calls
+ * that need one thread fail anyway with one of its own besides. */
 void iomon_sender_renew(void)
+{
+}
+
+void iomon_sender_hold(void)
+{
+}
+
+void iomon_sender_release(void)
 {
 }
 
@@ -745,9 +769,9 @@ void iomon_sender_start(void)
 	bool expected = false;
 
 	/* A thread that has ended may be the last, running the program's exit
-	 * (with a sender of the C library's, above): it sends what it records
-	 * itself. */
-	if (iomon_thread_ended) {
+	 * (with a sender of the C library's, above); or the sender is held
+	 * off: the thread sends what it records itself. */
+	if (iomon_thread_ended || atomic_load(&holds)) {
 		iomon_flush();
 		return;
 	}

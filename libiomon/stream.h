@@ -247,6 +247,11 @@ void iomon_sender_start(void);
  * thread the C library does not know of, ends, and a new one starts, with
  * them (sender.c). */
 void iomon_sender_renew(void);
+/* Around a call that needs the process to have no other thread: the sender
+ * ends, and none starts until the release (records are sent by the
+ * threads that make them). */
+void iomon_sender_hold(void);
+void iomon_sender_release(void);
 
 static inline void iomon_sender_ensure(void)
 {

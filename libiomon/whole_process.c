@@ -10,10 +10,18 @@
  * its privileges would keep a thread with the old ones.  initgroups() is
  * here because the C library calls its own setgroups() directly.
  *
+ * Namespaces: the kernel lets a process enter a new user namespace
+ * (unshare, setns) only while it has one thread, and a new mount namespace
+ * (setns) only while no other thread shares its working directory, as the
+ * sender does.  The sender is held off for the call: it ends first, the
+ * threads that record meanwhile send their records themselves, and a new
+ * one starts after.
+ *
  * None of these is recorded: they are no I/O.
  */
 #include <errno.h>
 #include <grp.h>
+#include <sched.h>
 #include <unistd.h>
 
 #include "core.h"
@@ -50,3 +58,24 @@ RENEWS_SENDER(setresuid, (uid_t ruid, uid_t euid, uid_t suid), (ruid, euid, suid
 RENEWS_SENDER(setresgid, (gid_t rgid, gid_t egid, gid_t sgid), (rgid, egid, sgid))
 RENEWS_SENDER(setgroups, (size_t size, const gid_t *list), (size, list))
 RENEWS_SENDER(initgroups, (const char *user, gid_t group), (user, group))
+
+/* The namespaces whose change the sender would make fail (setns's 0 is
+ * any). */
+#define WANTS_NO_SENDER (CLONE_NEWUSER | CLONE_NEWNS | CLONE_THREAD | CLONE_VM | CLONE_SIGHAND)
+
+#define HOLDS_SENDER(NAME, PARAMS, ARGS, WANTS)                                \
+	IOMON_EXPORT int NAME PARAMS                                           \
+	{                                                                      \
+		REAL(NAME, PARAMS);                                            \
+		if (!(WANTS) || iomon_busy)                                    \
+			return real ARGS;                                      \
+		iomon_sender_hold();                                           \
+		int ret = real ARGS;                                           \
+		int saved = errno;                                             \
+		iomon_sender_release();                                        \
+		errno = saved;                                                 \
+		return ret;                                                    \
+	}
+
+HOLDS_SENDER(unshare, (int flags), (flags), flags & (CLONE_NEWUSER | CLONE_THREAD | CLONE_VM | CLONE_SIGHAND))
+HOLDS_SENDER(setns, (int fd, int nstype), (fd, nstype), !nstype || nstype & WANTS_NO_SENDER)

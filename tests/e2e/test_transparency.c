@@ -477,3 +477,25 @@ Test(transparency, the_sender_drops_the_privileges_the_program_drops,
 		     "the record made after the change did not come");
 	run_free(&r);
 }
+
+/*
+ * The kernel lets a process enter a new user namespace only while it has
+ * one thread, and another mount namespace only while no other thread
+ * shares its working directory: with the library, the calls succeed (or
+ * fail) as without it, and the records made after them come.
+ */
+Test(transparency, namespaces_are_entered_as_without_the_library, .fini = scratch_cleanup)
+{
+	struct run bare, r;
+
+	run_command(&bare, SENDERVIEW("alone"), NONE);
+	cr_assert_eq(bare.status, 0, "senderview failed bare: %s", bare.err);
+	run_traced(&r, NONE, SENDERVIEW("alone"), NONE);
+	expect_scenario_ran(&r, "senderview", "alone");
+	const char *want = strchr(bare.out, '\n') + 1, *got = strchr(r.out, '\n') + 1;
+	cr_assert_str_eq(got, want, "under iomon: %s; bare: %s", got, want);
+	cr_assert_eq(count_on(&r, D(FILE_WRITE), O(WRITE), "/dev/null"), 2,
+		     "the records made after the calls did not come");
+	run_free(&bare);
+	run_free(&r);
+}

@@ -15,9 +15,9 @@ import tempfile
 
 # The library's own exports besides the wrappers.
 CORE_EXPORTS = {"__libc_start_main",
-                # whole_process.c: not recorded; they renew the sender.
+                # whole_process.c: not recorded; they renew or hold the sender.
                 "setuid", "setgid", "seteuid", "setegid", "setreuid", "setregid",
-                "setresuid", "setresgid", "setgroups", "initgroups"}
+                "setresuid", "setresgid", "setgroups", "initgroups", "unshare", "setns"}
 
 
 def exported(library):

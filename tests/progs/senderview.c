@@ -8,13 +8,20 @@
  *                           setresgid, setresuid), writes /dev/null, waits
  *                           likewise, and prints "tasks=N others=M": M
  *                           threads whose user is not nobody's
+ *   senderview DIR alone    writes DIR/f, waits likewise, enters its own
+ *                           mount namespace again (setns), writes
+ *                           /dev/null, waits, enters a new user namespace
+ *                           (unshare), writes /dev/null, and prints
+ *                           "setns=R unshare=R": 0 or the errno of each
  * The library's sender thread is the kernel's second, which the C library
- * does not count; it must not keep the credentials the program dropped.
+ * does not count; it must not keep the credentials the program dropped,
+ * nor make fail the calls that want a process of one thread.
  * For tests/e2e/test_transparency.c.
  */
 #include <dirent.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <sched.h>
 #include <sys/single_threaded.h>
 #include <time.h>
 
@@ -97,11 +104,33 @@ static void run_setuid(void)
 	printf("tasks=%d others=%d\n", tasks, others);
 }
 
+/* 0, or the errno of a call that failed. */
+static int result(int ret)
+{
+	return ret == 0 ? 0 : errno;
+}
+
+static void run_alone(void)
+{
+	write_to(in_dir("f"));
+	wait_for_the_sender();
+	int mnt = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+	CHECK(mnt >= 0);
+	int entered = result(setns(mnt, CLONE_NEWNS));
+	CHECK(close(mnt) == 0);
+	write_to("/dev/null");
+	wait_for_the_sender();
+	int unshared = result(unshare(CLONE_NEWUSER));
+	write_to("/dev/null");
+	printf("setns=%d unshare=%d\n", entered, unshared);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct scenario scenarios[] = {
 		{ "single", run_single },
 		{ "setuid", run_setuid },
+		{ "alone", run_alone },
 	};
 
 	return run_scenario(argc, argv, SCENARIOS(scenarios), NULL);
