@@ -742,11 +742,9 @@ static int bind_listener(const char *address)
 	if (fd < 0)
 		err(1, "metrics socket");
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(fd, (struct sockaddr *)&addr, addr_len) < 0 || listen(fd, SOMAXCONN) < 0) {
-		warn("--metrics %s", address);
-		close(fd);
-		return -1;
-	}
+	/* A port in use is no usage error: status 1, as the collector's. */
+	if (bind(fd, (struct sockaddr *)&addr, addr_len) < 0 || listen(fd, SOMAXCONN) < 0)
+		err(1, "cannot serve metrics on %s", address);
 	return fd;
 }
 

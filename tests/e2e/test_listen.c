@@ -505,6 +505,19 @@ Test(listen, bad_command_lines_exit_2_and_busy_ports_exit_1)
 	cr_assert(strstr(r.err, "cannot listen on 127.0.0.1:") && strstr(r.err, "in use"), "%s",
 		  r.err);
 	run_free(&r);
+	/* And so is one taken for the metrics; an address that is none is a
+	 * usage error. */
+	char taken[32];
+	snprintf(taken, sizeof(taken), "127.0.0.1:%s", port_text(&c));
+	run_command(&r, LIST(launcher_path(), "listen", "-p", "0", "--metrics", taken), NONE);
+	cr_assert_eq(r.status, 1, "metrics: status %d", r.status);
+	cr_assert(strstr(r.err, "cannot serve metrics on 127.0.0.1:") && strstr(r.err, "in use"),
+		  "%s", r.err);
+	run_free(&r);
+	run_command(&r, LIST(launcher_path(), "listen", "-p", "0", "--metrics", "localhost:9"),
+		    NONE);
+	cr_assert_eq(r.status, 2, "metrics localhost: status %d", r.status);
+	run_free(&r);
 	cr_assert_eq(collector_stop(&c, SIGTERM), 0);
 }
 
