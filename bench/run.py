@@ -195,12 +195,22 @@ def report_timing(mode, n, configs, results):
         """The runs' values of key, per I/O call made in the loop."""
         return [r[key] / r["loop_calls"] for r in results[config.name]]
 
+    def per_wrapped(config, extra):
+        return "%+.0f" % (extra * calls_per_iter / (wrapped_per_iter if config.traced
+                                                   else calls_per_iter))
+
     def added(config, key):
         """Median cost added per wrapped call (iomon) or per call (strace)."""
         extra = statistics.median(per_call(config, key)) - statistics.median(
             per_call(configs[0], key))
-        return "%+.0f" % (extra * calls_per_iter / (wrapped_per_iter if config.traced
-                                                   else calls_per_iter))
+        return per_wrapped(config, extra)
+
+    def added_paired(config, key):
+        """The same, from each round's difference with that round's bare run:
+        the machine's slow spells, which last longer than a round, cancel."""
+        extra = statistics.median(a - b for a, b in zip(per_call(config, key),
+                                                        per_call(configs[0], key)))
+        return per_wrapped(config, extra)
 
     bare_wall = statistics.median(per_call(configs[0], "loop_ns"))
     bare_run_cpu = statistics.median(per_call(configs[0], "run_cpu_ns"))
@@ -224,31 +234,35 @@ def report_timing(mode, n, configs, results):
         wall_rows.append((c.name, fmt_ns(statistics.median(wall)),
                           "%s..%s" % (fmt_ns(min(wall)), fmt_ns(max(wall))),
                           "%.2f" % (statistics.median(wall) / bare_wall),
-                          "" if first else added(c, "loop_ns"), records))
+                          "" if first else added(c, "loop_ns"),
+                          "" if first else added_paired(c, "loop_ns"), records))
         run_cpu = statistics.median(per_call(c, "run_cpu_ns"))
         cpu_rows.append((c.name, fmt_ns(statistics.median(per_call(c, "loop_thread_cpu_ns"))),
                          "" if first else added(c, "loop_thread_cpu_ns"),
+                         "" if first else added_paired(c, "loop_thread_cpu_ns"),
                          fmt_ns(statistics.median(per_call(c, "loop_cpu_ns"))),
                          "" if first else added(c, "loop_cpu_ns"),
                          fmt_ns(run_cpu), "%.2f" % (run_cpu / bare_run_cpu),
                          "" if first else added(c, "run_cpu_ns")))
     print()
     print("  wall clock, in the loop:")
-    print_table(("configuration", "ns/call", "min..max", "x bare", "+ns/call", "records"),
-                wall_rows, left=(0, 5))
+    print_table(("configuration", "ns/call", "min..max", "x bare", "+ns/call", "paired",
+                 "records"), wall_rows, left=(0, 6))
     print()
     print("  CPU time: of the workload's calling thread in the loop; of its process in the"
           " loop (the sender thread too);")
     print("  of every process for the whole run")
-    print_table(("configuration", "thread ns/call", "+ns/call", "loop ns/call", "+ns/call",
-                 "run ns/call", "x bare", "+ns/call"), cpu_rows)
+    print_table(("configuration", "thread ns/call", "+ns/call", "paired", "loop ns/call",
+                 "+ns/call", "run ns/call", "x bare", "+ns/call"), cpu_rows)
     return check_failed
 
 
 TIMING_LEGEND = """\
 ns/call: the median over the runs of a time divided by the I/O calls made in
 the loop; +ns/call: how much longer than bare, per wrapped call for iomon,
-per call for strace (each is a system call it stops).  loop: measured inside
+per call for strace (each is a system call it stops), from the medians;
+paired: the median of each round's difference with that round's bare run
+(the machine's slow spells, longer than a round, cancel).  loop: measured inside
 the workload, around its loop; thread: the CPU time of the thread making the
 calls, without iomon's sender thread.  run: the CPU time of every process of the
 run (workload, iomon and its collector, or strace), start-up and exit
