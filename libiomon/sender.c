@@ -560,7 +560,9 @@ static uint64_t next_wait_ns(uint64_t wait_ns, uint64_t fullest)
  * make a call that needs it to have one thread: a sender started before
  * then ends (iomon_sender_renew, iomon_sender_hold). */
 static _Atomic uint32_t renewals;
-/* While non-zero, no sender starts (iomon_sender_hold). */
+/* While positive, no sender starts (iomon_sender_hold).  A fork child
+ * starts at 0: a hold is its holder's, and another thread's is not the
+ * child's (a release there finds 0 and leaves it). */
 static _Atomic int holds;
 
 static void sender_loop(uint32_t renewal)
@@ -702,13 +704,17 @@ void iomon_sender_hold(void)
 
 void iomon_sender_release(void)
 {
-	atomic_fetch_sub(&holds, 1);
+	int n = atomic_load(&holds);
+
+	while (n > 0 && !atomic_compare_exchange_weak(&holds, &n, n - 1))
+		;
 	iomon_sender_start();
 }
 
 static void sender_atfork_child(void)
 {
 	atomic_store(&sender_tid, 0);
+	atomic_store(&holds, 0);
 }
 #else
 /*
@@ -771,7 +777,7 @@ void iomon_sender_start(void)
 	/* A thread that has ended may be the last, running the program's exit
 	 * (with a sender of the C library's, above); or the sender is held
 	 * off: the thread sends what it records itself. */
-	if (iomon_thread_ended || atomic_load(&holds)) {
+	if (iomon_thread_ended || atomic_load(&holds) > 0) {
 		iomon_flush();
 		return;
 	}
