@@ -27,6 +27,7 @@ if something could not be run.
 
 import argparse
 import csv
+import math
 import os
 import platform
 import random
@@ -162,6 +163,21 @@ def calibrate(args, mode, workdir):
     return max(1000, int(args.seconds * 1e9 / per_iteration))
 
 
+def median_interval(n, level=0.95):
+    """The ranks (0-based) of the order statistics that bound a median's
+    confidence interval at level, for n samples (distribution-free: the
+    number of samples below the median is binomial(n, 1/2)); (None, None)
+    when n is too small for one."""
+    tail = 0.0
+    k = 0
+    while tail + math.comb(n, k) / 2 ** n <= (1 - level) / 2:
+        tail += math.comb(n, k) / 2 ** n
+        k += 1
+    if k == 0:
+        return None, None
+    return k - 1, n - k
+
+
 def fmt_ns(x):
     return "%.0f" % x if abs(x) >= 100 else "%.1f" % x
 
@@ -207,10 +223,15 @@ def report_timing(mode, n, configs, results):
 
     def added_paired(config, key):
         """The same, from each round's difference with that round's bare run:
-        the machine's slow spells, which last longer than a round, cancel."""
-        extra = statistics.median(a - b for a, b in zip(per_call(config, key),
-                                                        per_call(configs[0], key)))
-        return per_wrapped(config, extra)
+        the machine's slow spells, which last longer than a round, cancel.
+        With the 95% confidence interval of that median."""
+        diffs = sorted(a - b for a, b in zip(per_call(config, key), per_call(configs[0], key)))
+        text = per_wrapped(config, statistics.median(diffs))
+        lo, hi = median_interval(len(diffs))
+        if lo is None:
+            return text
+        return "%s (%s..%s)" % (text, per_wrapped(config, diffs[lo]).lstrip("+"),
+                                per_wrapped(config, diffs[hi]).lstrip("+"))
 
     bare_wall = statistics.median(per_call(configs[0], "loop_ns"))
     bare_run_cpu = statistics.median(per_call(configs[0], "run_cpu_ns"))
@@ -262,7 +283,8 @@ ns/call: the median over the runs of a time divided by the I/O calls made in
 the loop; +ns/call: how much longer than bare, per wrapped call for iomon,
 per call for strace (each is a system call it stops), from the medians;
 paired: the median of each round's difference with that round's bare run
-(the machine's slow spells, longer than a round, cancel).  loop: measured inside
+(the machine's slow spells, longer than a round, cancel), and in brackets
+its 95% confidence interval (from 6 rounds on).  loop: measured inside
 the workload, around its loop; thread: the CPU time of the thread making the
 calls, without iomon's sender thread.  run: the CPU time of every process of the
 run (workload, iomon and its collector, or strace), start-up and exit
