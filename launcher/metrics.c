@@ -339,7 +339,10 @@ char *metrics_render(size_t *len)
 
 /* ---- The HTTP server ---- */
 
-/* Scrapers served at once; a connection beyond them is closed at once. */
+/* Scrapers served at once.  A connection beyond them takes the place of the
+ * one that has waited longest without a whole request (a scraper sends its
+ * own at once: idle connections cannot lock it out), or, if every one is
+ * being answered, is closed at once. */
 #define MAX_CLIENTS 16
 /* A request and its headers: Prometheus sends about 300 bytes. */
 #define REQUEST_MAX 8192
@@ -587,11 +590,30 @@ static void drain(struct client *cl)
  * than polling a listener that stays readable and spinning. */
 #define ACCEPT_RETRY_MS 100
 
+/* A slot for a new connection: a free one, or the one of the client that
+ * has waited longest for its request to end, closed; NULL if none. */
+static struct client *free_client(void)
+{
+	struct client *oldest = NULL;
+
+	for (size_t i = 0; i < MAX_CLIENTS; i++) {
+		struct client *cl = &server.clients[i];
+
+		if (cl->fd < 0)
+			return cl;
+		if (!cl->answer && !cl->draining && (!oldest || cl->deadline_ms < oldest->deadline_ms))
+			oldest = cl;
+	}
+	if (oldest)
+		close_client(oldest);
+	return oldest;
+}
+
 static void accept_clients(void)
 {
 	for (;;) {
 		int fd = accept4(server.listener, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		struct client *cl = NULL;
+		struct client *cl;
 
 		if (fd < 0) {
 			if (errno == EINTR || errno == ECONNABORTED)
@@ -600,9 +622,7 @@ static void accept_clients(void)
 				server.accept_paused_until = now_ms() + ACCEPT_RETRY_MS;
 			return;
 		}
-		for (size_t i = 0; i < MAX_CLIENTS && !cl; i++)
-			if (server.clients[i].fd < 0)
-				cl = &server.clients[i];
+		cl = free_client();
 		if (!cl) {
 			close(fd);
 			continue;

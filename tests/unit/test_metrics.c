@@ -368,6 +368,25 @@ Test(http, a_stalled_client_does_not_hold_up_others)
 	close(stalled);
 }
 
+/* More idle connections than the server serves at once (16), none of which
+ * sends a request: a scraper still gets its answer, and the connection
+ * that waited longest is the one let go. */
+Test(http, idle_connections_do_not_lock_a_scraper_out)
+{
+	int idle[20];
+	char byte;
+
+	for (size_t i = 0; i < sizeof(idle) / sizeof(idle[0]); i++)
+		idle[i] = connect_server();
+	char *answer = ask("GET /metrics HTTP/1.1\r\n\r\n");
+	assert_status(answer, "HTTP/1.1 200 OK");
+	free(answer);
+	/* The first was closed for the others: end of file, not a wait. */
+	cr_assert_eq(read(idle[0], &byte, 1), 0, "the oldest idle connection is still open");
+	for (size_t i = 0; i < sizeof(idle) / sizeof(idle[0]); i++)
+		close(idle[i]);
+}
+
 Test(http, malformed_addresses_are_refused_with_a_message)
 {
 	static const char *const bad[] = {
