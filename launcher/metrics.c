@@ -119,14 +119,21 @@ static struct series *find_series(const struct iomon_parsed *rec)
 	return reg.last = s;
 }
 
+/* Counters must never go down (Prometheus takes a drop for a restart): a
+ * sum that would pass UINT64_MAX, from absurd records, stays there. */
+static uint64_t add_saturating(uint64_t sum, uint64_t n)
+{
+	return sum > UINT64_MAX - n ? UINT64_MAX : sum + n;
+}
+
 static void count_call(struct series *s, const struct iomon_parsed *rec)
 {
 	size_t b = 0;
 
 	s->calls++;
 	s->errors += rec->err != 0;
-	s->bytes += rec->bytes;
-	s->time_ns += rec->duration_ns;
+	s->bytes = add_saturating(s->bytes, rec->bytes);
+	s->time_ns = add_saturating(s->time_ns, rec->duration_ns);
 	while (b < N_BOUNDS && rec->duration_ns > bounds[b].ns)
 		b++;
 	if (b < N_BOUNDS)
@@ -149,7 +156,8 @@ void metrics_observe(const struct iomon_parsed *rec)
 	} else if (rec->op == IOMON_OP_STOP) {
 		reg.counts.exited++;
 	} else if (rec->op == IOMON_OP_DROPPED) {
-		reg.counts.dropped += rec->bytes; /* how many were lost */
+		/* how many were lost */
+		reg.counts.dropped = add_saturating(reg.counts.dropped, rec->bytes);
 	}
 	pthread_mutex_unlock(&reg.lock);
 }

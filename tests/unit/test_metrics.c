@@ -109,6 +109,20 @@ Test(exposition, calls_errors_and_bytes_per_facility_domain_and_op)
 	assert_no("pid");
 }
 
+/* Absurd records (a collector takes any well-formed line) do not make a
+ * counter wrap round to a small number: it stays at its largest. */
+Test(exposition, sums_stop_at_their_largest_rather_than_wrap)
+{
+	for (int i = 0; i < 2; i++) {
+		observe("abcd,1,0.000000,100,12,3,0,3,18446744073709551615,/tmp/a,");
+		observe("abcd,1,0.000000,7,16,55,0,-1,18446744073709551615,,");
+	}
+	render();
+	assert_line("iomon_bytes_total{facility=\"abcd\",domain=\"FILE_READ\",op=\"READ\"} "
+		    "18446744073709551615");
+	assert_line("iomon_records_dropped_total 18446744073709551615");
+}
+
 Test(exposition, histogram_buckets_are_cumulative_and_bounds_inclusive)
 {
 	/* 1us exactly is in le="1e-06"; 1.001us is not; 20s is past 10s. */
