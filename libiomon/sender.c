@@ -16,6 +16,7 @@
  * thread ends with a raw exit system call (the C library's own ends the
  * process) is not kept alive by it for longer than that.
  */
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/futex.h>
@@ -606,10 +607,47 @@ static void sender_loop(uint32_t renewal)
 #else
 #define ASAN_UNPOISON_MEMORY_REGION(addr, size) ((void)(addr), (void)(size))
 #endif
+/*
+ * The sender as a thread of the C library's: under ThreadSanitizer, which
+ * must know every thread, where there is no rawsys.h, and in a program
+ * built with a sanitizer that keeps per-thread state in its interceptors
+ * of memcpy and the like (below).  When the program's main thread calls
+ * pthread_exit(), the C library then ends the process only when its last
+ * thread ends: the sender ends when idle, and then runs the program's
+ * exit, which it records as the program's.  A thread that has ended never
+ * starts the sender (iomon_sender_start).
+ */
+static void *library_sender_main(void *arg)
+{
+	iomon_busy = 1;
+	sender_loop((uint32_t)(uintptr_t)arg);
+	iomon_thread_ended = true;
+	iomon_busy = 0;
+	return NULL;
+}
+
+static bool spawn_library_thread(uint32_t renewal)
+{
+	pthread_attr_t attr;
+	pthread_t thread;
+	sigset_t all, old;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstacksize(&attr, 64 * 1024 + IOMON_RECORD_MAX);
+	bool made = pthread_create(&thread, &attr, library_sender_main,
+				   (void *)(uintptr_t)renewal) == 0;
+	pthread_attr_destroy(&attr);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return made;
+}
+
 #if IOMON_HAS_RAWSYS && !defined(__SANITIZE_THREAD__) && !__has_feature(thread_sanitizer)
 /*
- * The sender is a thread of its own, made with clone(), which the C
- * library does not know of.  So the program stays single-threaded in its
+ * Otherwise the sender is a thread of its own, made with clone(), which the
+ * C library does not know of.  So the program stays single-threaded in its
  * eyes: its cancellable calls (read, write, open, close...) skip the
  * cancellation bracket, malloc and stdio take no locks, and when the
  * program's last thread calls pthread_exit() the process ends at once, as
@@ -628,6 +666,16 @@ static void sender_loop(uint32_t renewal)
 #define SENDER_STACK (64 * 1024 + IOMON_RECORD_MAX)
 static char *sender_stack;
 static _Atomic pid_t sender_tid;
+/* Set at start-up: false in a program built with ThreadSanitizer or
+ * MemorySanitizer, whose interceptors of the C library's memcpy, memchr and
+ * the like keep per-thread state: a thread they do not know of would share
+ * its maker's. */
+static bool own_thread;
+
+static bool sanitized_program(void)
+{
+	return dlsym(RTLD_DEFAULT, "__tsan_init") || dlsym(RTLD_DEFAULT, "__msan_init");
+}
 
 static int sender_main(void *arg)
 {
@@ -648,6 +696,8 @@ static bool spawn(uint32_t renewal)
 			  CLONE_SYSVSEM | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID;
 	uint64_t all = ~UINT64_C(0), old;
 
+	if (!own_thread)
+		return spawn_library_thread(renewal);
 	if (!sender_stack) {
 		long stack = iomon_rawsys(SYS_mmap, NULL, SENDER_GUARD + SENDER_STACK,
 					  PROT_READ | PROT_WRITE,
@@ -671,7 +721,8 @@ static bool spawn(uint32_t renewal)
 	return tid > 0;
 }
 
-/* Ends the sender that runs, if any; false if it may still run. */
+/* Ends the sender that runs, if any; false if it may still run.  (A
+ * thread of the C library's needs none of this: sender_tid stays 0.) */
 static bool stop_sender(void)
 {
 	pid_t tid = atomic_load(&sender_tid);
@@ -692,12 +743,14 @@ void iomon_sender_renew(void)
 {
 	/* Then the next, made now or by a later record, with the new
 	 * credentials, sends the records made while it ended. */
-	if (stop_sender())
+	if (own_thread && stop_sender())
 		iomon_sender_start();
 }
 
 void iomon_sender_hold(void)
 {
+	if (!own_thread)
+		return;
 	atomic_fetch_add(&holds, 1);
 	stop_sender();
 }
@@ -706,6 +759,8 @@ void iomon_sender_release(void)
 {
 	int n = atomic_load(&holds);
 
+	if (!own_thread)
+		return;
 	while (n > 0 && !atomic_compare_exchange_weak(&holds, &n, n - 1))
 		;
 	iomon_sender_start();
@@ -716,39 +771,15 @@ static void sender_atfork_child(void)
 	atomic_store(&sender_tid, 0);
 	atomic_store(&holds, 0);
 }
-#else
-/*
- * Under ThreadSanitizer, which must know every thread, and where there is
- * no rawsys.h, the sender is a thread of the C library.  When the
- * program's main thread calls pthread_exit(), the C library then ends the
- * process only when its last thread ends: the sender ends when idle, and
- * then runs the program's exit, which it records as the program's.  A
- * thread that has ended never starts the sender (iomon_sender_start).
- */
-static void *sender_main(void *arg)
-{
-	iomon_busy = 1;
-	sender_loop((uint32_t)(uintptr_t)arg);
-	iomon_thread_ended = true;
-	iomon_busy = 0;
-	return NULL;
-}
 
+static void choose_sender(void)
+{
+	own_thread = !sanitized_program();
+}
+#else
 static bool spawn(uint32_t renewal)
 {
-	pthread_attr_t attr;
-	pthread_t thread;
-	sigset_t all, old;
-
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	pthread_attr_setstacksize(&attr, 64 * 1024 + IOMON_RECORD_MAX);
-	bool made = pthread_create(&thread, &attr, sender_main, (void *)(uintptr_t)renewal) == 0;
-	pthread_attr_destroy(&attr);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	return made;
+	return spawn_library_thread(renewal);
 }
 
 /* The C library gives its threads the new credentials itself; and calls
@@ -766,6 +797,10 @@ void iomon_sender_release(void)
 }
 
 static void sender_atfork_child(void)
+{
+}
+
+static void choose_sender(void)
 {
 }
 #endif
@@ -859,6 +894,7 @@ void iomon_closefrom_sparing(int lowfd)
 void iomon_sender_init(uint16_t port)
 {
 	collector_port = port;
+	choose_sender();
 	/* Once per process image: a fork child inherits the registration. */
 	iomon_sender_membarrier =
 		syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) == 0;
