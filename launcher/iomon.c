@@ -383,6 +383,27 @@ static void preload(const char *library)
 	free(value);
 }
 
+/*
+ * A program built with AddressSanitizer (gcc's, whose runtime is a shared
+ * library the program needs) exits at once when a preloaded library comes
+ * before that runtime.  The library does not get in its way: each wrapper
+ * passes the call on to the sanitizer's interceptor (RTLD_NEXT).  So
+ * ASan is told not to check, unless ASAN_OPTIONS says otherwise already.
+ */
+static void let_asan_come_second(void)
+{
+	const char *old = getenv("ASAN_OPTIONS");
+	char *value;
+
+	if (old && strstr(old, "verify_asan_link_order"))
+		return;
+	if (asprintf(&value, "%s%sverify_asan_link_order=0", old ? old : "",
+		     old && *old ? ":" : "") < 0)
+		err(1, "ASAN_OPTIONS");
+	set_env("ASAN_OPTIONS", value);
+	free(value);
+}
+
 /* What the options say to filter; without them, the command inherits the
  * variables of iomon's environment. */
 static void export_filters(const struct options *o)
@@ -418,6 +439,7 @@ static void export_options(const struct options *o)
 
 	preload(library);
 	free(library);
+	let_asan_come_second();
 	if (*o->facility)
 		set_env(IOMON_ENV_FACILITY, o->facility);
 	if (o->start_on_open)

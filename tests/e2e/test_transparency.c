@@ -499,3 +499,23 @@ Test(transparency, namespaces_are_entered_as_without_the_library, .fini = scratc
 	run_free(&bare);
 	run_free(&r);
 }
+
+/*
+ * A program built with AddressSanitizer runs under iomon as without it:
+ * gcc's runtime, a shared library, would have it exit at once when the
+ * preloaded library comes first, and the launcher tells it not to check.
+ * (Built only where the build is not sanitized itself.)
+ */
+Test(transparency, a_program_built_with_addresssanitizer_runs_traced, .fini = scratch_cleanup)
+{
+	const char *prog = prog_path("senderview_asan");
+	struct run r;
+
+	if (access(prog, X_OK) != 0)
+		cr_skip_test("no senderview_asan in this build");
+	run_traced(&r, NONE, LIST(prog, scratch_dir(), "single"), NONE);
+	cr_assert_eq(r.status, 0, "senderview_asan failed under iomon: %s", r.err);
+	cr_assert(strstr(r.out, "single_threaded=1 tasks=2\n"), "under iomon: %s", r.out);
+	cr_assert_eq(count_on(&r, D(FILE_WRITE), O(WRITE), scratch_file("f")), 1);
+	run_free(&r);
+}
