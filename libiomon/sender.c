@@ -3,7 +3,7 @@
  * collector (see stream.h).
  *
  * It stays invisible to the program: the C library does not know of it
- * (spawn() below), it blocks every signal, makes its system calls directly
+ * (but in a sanitized program: spawn() below), it blocks every signal, makes its system calls directly
  * (never through the wrapped functions, and without errno: rawsys.h), keeps
  * its socket on a close-on-exec descriptor, and is started lazily, so a
  * fork child that never records starts none.  Whoever holds send_lock owns
@@ -24,10 +24,10 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stddef.h>
 #include <string.h>
-#include <sched.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
