@@ -683,11 +683,24 @@ static int sender_main(void *arg)
 	return 0;
 }
 
-/* Waits until the sender thread tid, if it still runs, has ended. */
-static void wait_for_end(pid_t tid)
+/* Waits until the sender thread tid, if it still runs, has ended, or
+ * until CLOCK_MONOTONIC's deadline_ns (0: no deadline); false if it still
+ * runs. */
+static bool wait_for_end(pid_t tid, uint64_t deadline_ns)
 {
-	while (tid && atomic_load(&sender_tid) == tid)
-		iomon_rawsys(SYS_futex, &sender_tid, FUTEX_WAIT, tid, NULL);
+	while (tid && atomic_load(&sender_tid) == tid) {
+		struct timespec left, *timeout = NULL;
+		if (deadline_ns) {
+			uint64_t now = iomon_monotonic_ns();
+			if (now >= deadline_ns)
+				return false;
+			left = (struct timespec){ .tv_sec = (time_t)((deadline_ns - now) / 1000000000u),
+						  .tv_nsec = (long)((deadline_ns - now) % 1000000000u) };
+			timeout = &left;
+		}
+		iomon_rawsys(SYS_futex, &sender_tid, FUTEX_WAIT, tid, timeout);
+	}
+	return true;
 }
 
 static bool spawn(uint32_t renewal)
@@ -707,8 +720,9 @@ static bool spawn(uint32_t renewal)
 		iomon_rawsys(SYS_mprotect, stack, SENDER_GUARD, PROT_NONE);
 		sender_stack = (char *)stack;
 	}
-	/* The last sender may still be on its way out, on this stack. */
-	wait_for_end(atomic_load(&sender_tid));
+	/* The last sender may still be on its way out, on this stack (it
+	 * sends nothing more: no deadline). */
+	wait_for_end(atomic_load(&sender_tid), 0);
 	/* Under AddressSanitizer: a stack the sender of the parent, in a fork
 	 * child, was using (its frames' redzones are still marked). */
 	ASAN_UNPOISON_MEMORY_REGION(sender_stack + SENDER_GUARD, SENDER_STACK);
@@ -722,7 +736,11 @@ static bool spawn(uint32_t renewal)
 }
 
 /* Ends the sender that runs, if any; false if it may still run.  (A
- * thread of the C library's needs none of this: sender_tid stays 0.) */
+ * thread of the C library's needs none of this: sender_tid stays 0.)  A
+ * sender in the middle of a send to a collector that does not read may
+ * take as long as the collector does: the wait is cut short after
+ * STOP_WAIT_MS, and the sender ends after that send. */
+#define STOP_WAIT_MS 250
 static bool stop_sender(void)
 {
 	pid_t tid = atomic_load(&sender_tid);
@@ -735,8 +753,7 @@ static bool stop_sender(void)
 		return false;
 	atomic_fetch_add(&renewals, 1);
 	iomon_sender_kick();
-	wait_for_end(tid);
-	return true;
+	return wait_for_end(tid, iomon_monotonic_ns() + STOP_WAIT_MS * UINT64_C(1000000));
 }
 
 void iomon_sender_renew(void)
