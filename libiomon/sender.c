@@ -170,11 +170,18 @@ static bool try_connect(void)
 	return iomon_own_fd >= 0 && iomon_rawsys(SYS_connect, iomon_own_fd, &addr, sizeof(addr)) == 0;
 }
 
-/* A socket whose connect failed cannot be used again; after
- * CONNECT_ATTEMPTS failures in a row the collector is taken as gone. */
-static bool connect_failed(void)
+/*
+ * After CONNECT_ATTEMPTS failures in a row the collector is taken as gone.
+ * A socket whose connect failed is kept for the next try (Linux connects
+ * it again): a new one would hold the lowest free descriptor for a
+ * moment, which the program's own open() may be taking at that moment in
+ * another thread (open_socket).  One that connected and then failed
+ * cannot connect again.
+ */
+static bool connect_failed(bool connected)
 {
-	close_socket();
+	if (connected || failed_connects + 1 >= CONNECT_ATTEMPTS)
+		close_socket();
 	set_link(++failed_connects >= CONNECT_ATTEMPTS ? LINK_GONE : LINK_DOWN);
 	return false;
 }
@@ -189,7 +196,7 @@ static bool connect_collector(void)
 	int one = 1;
 
 	if (!try_connect())
-		return connect_failed();
+		return connect_failed(false);
 	iomon_rawsys(SYS_setsockopt, iomon_own_fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	/* Dropping rather than waiting: no send may wait on the collector
 	 * for long, not even the last flush at exit.  One that times out ends
@@ -202,7 +209,7 @@ static bool connect_collector(void)
 	/* The session token first: without it the collector reads nothing. */
 	struct iovec hello = { iomon_config.hello, iomon_config.hello_len };
 	if (hello.iov_len && !send_all(&hello, 1, NULL))
-		return connect_failed();
+		return connect_failed(true);
 	failed_connects = 0;
 	set_link(LINK_UP);
 	return true;

@@ -389,6 +389,44 @@ Test(robust, without_a_collector_every_mode_runs_as_without_the_library, .timeou
 	close(holder);
 }
 
+/*
+ * Without a collector, the library tries again on the socket it made at
+ * start-up: a new one would hold the lowest free descriptor for a moment,
+ * the one the program's own open() in another thread may be getting then
+ * (the test above saw a file opened on 5 rather than 4, once).  strace
+ * counts the sockets made and the tries.
+ */
+Test(robust, without_a_collector_the_library_tries_again_on_its_first_socket,
+     .fini = scratch_cleanup)
+{
+	struct path calls = in_scratch("sockets.strace");
+	int holder, port = unused_port(&holder);
+	char preload[8400], port_env[32];
+	size_t sockets = 0, connects = 0;
+	struct run r;
+
+	snprintf(preload, sizeof(preload), "%s", preload_env(library_path()));
+	snprintf(port_env, sizeof(port_env), "IOMON_PORT=%d", port);
+	/* Half a second and more: several tries, 100 ms apart. */
+	run_command(&r, LIST("/usr/bin/strace", "-f", "-e", "trace=socket,connect", "-o", calls.s,
+			     "-E", preload, "-E", port_env, prog_path("stress"), scratch_dir(),
+			     "threads", "1", "500", "1000"),
+		    NONE);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	FILE *f = fopen(calls.s, "r");
+	cr_assert(f, "no strace output");
+	char line[4200];
+	while (fgets(line, sizeof(line), f)) {
+		sockets += strstr(line, " socket(") != NULL;
+		connects += strstr(line, " connect(") != NULL;
+	}
+	fclose(f);
+	close(holder);
+	cr_assert_geq(connects, 3, "%zu tries to connect: not enough to see", connects);
+	cr_assert_eq(sockets, 1, "%zu sockets made for %zu tries", sockets, connects);
+	run_free(&r);
+}
+
 /* ---- 6. A stalled collector ---- */
 
 /* What a last batch at exit can hold, at most: the exiting thread's ring
