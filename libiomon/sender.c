@@ -3,12 +3,13 @@
  * collector (see stream.h).
  *
  * It stays invisible to the program: the C library does not know of it
- * (but in a sanitized program: spawn() below), it blocks every signal, makes its system calls directly
- * (never through the wrapped functions, and without errno: rawsys.h), keeps
- * its socket on a close-on-exec descriptor, and is started lazily, so a
- * fork child that never records starts none.  Whoever holds send_lock owns
- * the socket and the consuming side of every ring: the sender thread
- * normally, or a thread flushing synchronously before exec or exit.
+ * (but in a sanitized program: spawn() below), it blocks every signal,
+ * makes its system calls directly (never through the wrapped functions,
+ * and without errno: rawsys.h), keeps its socket on a close-on-exec
+ * descriptor, and is started lazily, so a fork child that never records
+ * starts none.  Whoever holds send_lock owns the socket and the consuming
+ * side of every ring: the sender thread normally, or a thread flushing
+ * synchronously before exec or exit.
  *
  * It ends after SENDER_IDLE_MS with nothing to send, and the next record
  * starts it again (the socket stays open: it is the process's).  So an
@@ -73,6 +74,12 @@ static dev_t sock_dev;
 static ino_t sock_ino;
 static int failed_connects;
 static uint64_t dropped;	/* discarded, not yet reported */
+
+static struct timespec timespec_of(uint64_t ns)
+{
+	return (struct timespec){ .tv_sec = (time_t)(ns / 1000000000u),
+				  .tv_nsec = (long)(ns % 1000000000u) };
+}
 
 static long futex(_Atomic uint32_t *word, int op, uint32_t val, const struct timespec *timeout)
 {
@@ -180,9 +187,11 @@ static bool try_connect(void)
  */
 static bool connect_failed(bool connected)
 {
-	if (connected || failed_connects + 1 >= CONNECT_ATTEMPTS)
+	bool gone = ++failed_connects >= CONNECT_ATTEMPTS;
+
+	if (connected || gone)
 		close_socket();
-	set_link(++failed_connects >= CONNECT_ATTEMPTS ? LINK_GONE : LINK_DOWN);
+	set_link(gone ? LINK_GONE : LINK_DOWN);
 	return false;
 }
 
@@ -599,8 +608,7 @@ static void sender_loop(uint32_t renewal)
 		}
 		send_lock_drop();
 		if (!end) {
-			struct timespec wait = { .tv_sec = (time_t)(wait_ns / 1000000000u),
-						 .tv_nsec = (long)(wait_ns % 1000000000u) };
+			struct timespec wait = timespec_of(wait_ns);
 			futex(&kick_word, FUTEX_WAIT_PRIVATE, seen, &wait);
 		}
 	}
@@ -614,16 +622,52 @@ static void sender_loop(uint32_t renewal)
 #else
 #define ASAN_UNPOISON_MEMORY_REGION(addr, size) ((void)(addr), (void)(size))
 #endif
+/* Whether the sender can be a thread of its own (below): not under
+ * ThreadSanitizer, which must know every thread, nor without raw system
+ * calls (rawsys.h). */
+#if IOMON_HAS_RAWSYS && !defined(__SANITIZE_THREAD__) && !__has_feature(thread_sanitizer)
+#define OWN_THREAD_POSSIBLE 1
+#else
+#define OWN_THREAD_POSSIBLE 0
+#endif
+
 /*
- * The sender as a thread of the C library's: under ThreadSanitizer, which
- * must know every thread, where there is no rawsys.h, and in a program
- * built with a sanitizer that keeps per-thread state in its interceptors
- * of memcpy and the like (below).  When the program's main thread calls
+ * The sender is a thread of its own, made with clone(), which the C library
+ * does not know of.  So the program stays single-threaded in its eyes: its
+ * cancellable calls (read, write, open, close...) skip the cancellation
+ * bracket, malloc and stdio take no locks, and when the program's last
+ * thread calls pthread_exit() the process ends at once, as without the
+ * library.  The thread shares the thread pointer of the thread that made
+ * it: it touches no thread-local variable, errno included (rawsys.h), and
+ * calls nothing of the C library that would.  And the C library does not
+ * give it the program's new credentials (setuid() and the like):
+ * iomon_sender_renew() ends it after each change, and the next record
+ * starts a new one, with the new ones.
+ *
+ * Its stack is mapped once per process, behind a guard page.  The kernel
+ * clears sender_tid when the thread has ended (CLONE_CHILD_CLEARTID), and
+ * wakes a futex on it: the stack is then free for the next sender.
+ *
+ * Otherwise (own_thread false) the sender is a thread of the C library's:
+ * where OWN_THREAD_POSSIBLE is 0, and in a program built with
+ * ThreadSanitizer or MemorySanitizer, whose interceptors of memcpy, memchr
+ * and the like keep per-thread state, which a thread they do not know of
+ * would share with its maker.  When the program's main thread calls
  * pthread_exit(), the C library then ends the process only when its last
  * thread ends: the sender ends when idle, and then runs the program's
  * exit, which it records as the program's.  A thread that has ended never
- * starts the sender (iomon_sender_start).
+ * starts the sender (iomon_sender_start).  Such a sender gets the new
+ * credentials from the C library, and calls that need one thread fail
+ * with it as with any other: there is nothing to renew or hold.
  */
+static bool own_thread;
+static _Atomic pid_t sender_tid;
+
+static bool sanitized_program(void)
+{
+	return dlsym(RTLD_DEFAULT, "__tsan_init") || dlsym(RTLD_DEFAULT, "__msan_init");
+}
+
 static void *library_sender_main(void *arg)
 {
 	iomon_busy = 1;
@@ -651,45 +695,6 @@ static bool spawn_library_thread(uint32_t renewal)
 	return made;
 }
 
-#if IOMON_HAS_RAWSYS && !defined(__SANITIZE_THREAD__) && !__has_feature(thread_sanitizer)
-/*
- * Otherwise the sender is a thread of its own, made with clone(), which the
- * C library does not know of.  So the program stays single-threaded in its
- * eyes: its cancellable calls (read, write, open, close...) skip the
- * cancellation bracket, malloc and stdio take no locks, and when the
- * program's last thread calls pthread_exit() the process ends at once, as
- * without the library.  The thread shares the thread pointer of the thread
- * that made it: it touches no thread-local variable, errno included
- * (rawsys.h), and calls nothing of the C library that would.  And the C
- * library does not give it the program's new credentials (setuid() and
- * the like): iomon_sender_renew() ends it after each change, and the next
- * record starts a new one, with the new ones.
- *
- * Its stack is mapped once per process, behind a guard page.  The kernel
- * clears sender_tid when the thread has ended (CLONE_CHILD_CLEARTID), and
- * wakes a futex on it: the stack is then free for the next sender.
- */
-#define SENDER_GUARD 4096
-#define SENDER_STACK (64 * 1024 + IOMON_RECORD_MAX)
-static char *sender_stack;
-static _Atomic pid_t sender_tid;
-/* Set at start-up: false in a program built with ThreadSanitizer or
- * MemorySanitizer, whose interceptors of the C library's memcpy, memchr and
- * the like keep per-thread state: a thread they do not know of would share
- * its maker's. */
-static bool own_thread;
-
-static bool sanitized_program(void)
-{
-	return dlsym(RTLD_DEFAULT, "__tsan_init") || dlsym(RTLD_DEFAULT, "__msan_init");
-}
-
-static int sender_main(void *arg)
-{
-	sender_loop((uint32_t)(uintptr_t)arg);
-	return 0;
-}
-
 /* Waits until the sender thread tid, if it still runs, has ended, or
  * until CLOCK_MONOTONIC's deadline_ns (0: no deadline); false if it still
  * runs. */
@@ -701,8 +706,7 @@ static bool wait_for_end(pid_t tid, uint64_t deadline_ns)
 			uint64_t now = iomon_monotonic_ns();
 			if (now >= deadline_ns)
 				return false;
-			left = (struct timespec){ .tv_sec = (time_t)((deadline_ns - now) / 1000000000u),
-						  .tv_nsec = (long)((deadline_ns - now) % 1000000000u) };
+			left = timespec_of(deadline_ns - now);
 			timeout = &left;
 		}
 		iomon_rawsys(SYS_futex, &sender_tid, FUTEX_WAIT, tid, timeout);
@@ -710,14 +714,23 @@ static bool wait_for_end(pid_t tid, uint64_t deadline_ns)
 	return true;
 }
 
-static bool spawn(uint32_t renewal)
+#if OWN_THREAD_POSSIBLE
+#define SENDER_GUARD 4096
+#define SENDER_STACK (64 * 1024 + IOMON_RECORD_MAX)
+static char *sender_stack;
+
+static int sender_main(void *arg)
+{
+	sender_loop((uint32_t)(uintptr_t)arg);
+	return 0;
+}
+
+static bool spawn_own_thread(uint32_t renewal)
 {
 	const int flags = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD |
 			  CLONE_SYSVSEM | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID;
 	uint64_t all = ~UINT64_C(0), old;
 
-	if (!own_thread)
-		return spawn_library_thread(renewal);
 	if (!sender_stack) {
 		long stack = iomon_rawsys(SYS_mmap, NULL, SENDER_GUARD + SENDER_STACK,
 					  PROT_READ | PROT_WRITE,
@@ -741,12 +754,21 @@ static bool spawn(uint32_t renewal)
 	iomon_rawsys(SYS_rt_sigprocmask, SIG_SETMASK, &old, NULL, sizeof(old));
 	return tid > 0;
 }
+#endif
 
-/* Ends the sender that runs, if any; false if it may still run.  (A
- * thread of the C library's needs none of this: sender_tid stays 0.)  A
- * sender in the middle of a send to a collector that does not read may
- * take as long as the collector does: the wait is cut short after
- * STOP_WAIT_MS, and the sender ends after that send. */
+static bool spawn(uint32_t renewal)
+{
+#if OWN_THREAD_POSSIBLE
+	if (own_thread)
+		return spawn_own_thread(renewal);
+#endif
+	return spawn_library_thread(renewal);
+}
+
+/* Ends the sender that runs, if any; false if it may still run.  A sender
+ * in the middle of a send to a collector that does not read may take as
+ * long as the collector does: the wait is cut short after STOP_WAIT_MS,
+ * and the sender ends after that send. */
 #define STOP_WAIT_MS 250
 static bool stop_sender(void)
 {
@@ -790,45 +812,6 @@ void iomon_sender_release(void)
 	iomon_sender_start();
 }
 
-static void sender_atfork_child(void)
-{
-	atomic_store(&sender_tid, 0);
-	atomic_store(&holds, 0);
-}
-
-static void choose_sender(void)
-{
-	own_thread = !sanitized_program();
-}
-#else
-static bool spawn(uint32_t renewal)
-{
-	return spawn_library_thread(renewal);
-}
-
-/* The C library gives its threads the new credentials itself; and calls
- * that need one thread fail anyway with one of its own besides. */
-void iomon_sender_renew(void)
-{
-}
-
-void iomon_sender_hold(void)
-{
-}
-
-void iomon_sender_release(void)
-{
-}
-
-static void sender_atfork_child(void)
-{
-}
-
-static void choose_sender(void)
-{
-}
-#endif
-
 void iomon_sender_start(void)
 {
 	bool expected = false;
@@ -851,7 +834,8 @@ void iomon_sender_atfork_child(void)
 	/* The parent's sender thread and connection are the parent's. */
 	atomic_store(&send_lock, 0);
 	atomic_store(&iomon_sender_running, false);
-	sender_atfork_child();
+	atomic_store(&sender_tid, 0);
+	atomic_store(&holds, 0);
 	iomon_thread_ended = false;
 	close_socket();
 	failed_connects = 0;
@@ -918,7 +902,7 @@ void iomon_closefrom_sparing(int lowfd)
 void iomon_sender_init(uint16_t port)
 {
 	collector_port = port;
-	choose_sender();
+	own_thread = OWN_THREAD_POSSIBLE && !sanitized_program();
 	/* Once per process image: a fork child inherits the registration. */
 	iomon_sender_membarrier =
 		syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) == 0;
