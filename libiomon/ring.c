@@ -1,5 +1,6 @@
 /* Per-thread record rings: see stream.h. */
 #include <pthread.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/mman.h>
 
@@ -18,7 +19,6 @@ static IOMON_TLS struct iomon_ring *my_ring;
 IOMON_TLS bool iomon_thread_ended;
 static pthread_key_t exit_key;
 static pthread_once_t exit_key_once = PTHREAD_ONCE_INIT;
-
 
 static void ring_orphan(void *arg)
 {
@@ -140,8 +140,19 @@ const struct iomon_packed *iomon_ring_next(struct iomon_ring *r, uint64_t *pos, 
 		memcpy((char *)buf + first, r->data, size - first);
 		rec = buf;
 	}
-	*pos = ((iomon_pos_records(*pos) + 1) << IOMON_POS_BYTE_BITS) | ((iomon_pos_bytes(*pos) + size) & IOMON_POS_BYTES_MASK);
+	*pos = iomon_pos_after(*pos, size);
 	return rec;
+}
+
+uint64_t iomon_ring_end_stamp(const struct iomon_ring *r, uint64_t pos)
+{
+	/* The fields are 8-byte aligned, as records are: the stamp is in one
+	 * piece, even in a record that wraps round the end. */
+	size_t at = iomon_pos_bytes(pos) + offsetof(struct iomon_packed, end);
+	uint64_t end;
+
+	memcpy(&end, r->data + at % IOMON_RING_SIZE, sizeof(end));
+	return end;
 }
 
 void iomon_ring_release(struct iomon_ring *r, uint64_t pos)

@@ -27,7 +27,6 @@
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
-#include <stddef.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -334,17 +333,13 @@ static uint64_t order_key(uint64_t stamp)
 }
 
 /* The order key of r's next record to ship, or UINT64_MAX if it has none
- * ended before cut.  Its fields are 8-byte aligned, as records are: the
- * stamp is in one piece, even in a record that wraps round the end. */
+ * ended before cut. */
 static uint64_t next_key(const struct iomon_ring *r, uint64_t cut)
 {
-	uint64_t end;
-
 	if (r->ship_pos == r->ship_end)
 		return UINT64_MAX;
-	size_t at = iomon_pos_bytes(r->ship_pos) + offsetof(struct iomon_packed, end);
-	memcpy(&end, r->data + at % IOMON_RING_SIZE, sizeof(end));
-	return order_key(end) <= cut ? order_key(end) : UINT64_MAX;
+	uint64_t key = order_key(iomon_ring_end_stamp(r, r->ship_pos));
+	return key <= cut ? key : UINT64_MAX;
 }
 
 /* Ships a batch of records; with no collector, or one lost on the way,

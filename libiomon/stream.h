@@ -154,6 +154,13 @@ static inline uint64_t iomon_pos_used(uint64_t head, uint64_t tail)
 	return (iomon_pos_bytes(head) - iomon_pos_bytes(tail)) & IOMON_POS_BYTES_MASK;
 }
 
+/* The position after a record of size bytes at pos. */
+static inline uint64_t iomon_pos_after(uint64_t pos, size_t size)
+{
+	return ((iomon_pos_records(pos) + 1) << IOMON_POS_BYTE_BITS) |
+	       ((iomon_pos_bytes(pos) + size) & IOMON_POS_BYTES_MASK);
+}
+
 /* The sender looks at the rings often enough that a ring seldom fills
  * this far; when it does, its owner wakes the sender. */
 #define IOMON_KICK_AT (IOMON_RING_SIZE / 4 * 3)
@@ -191,8 +198,7 @@ static inline void iomon_ring_commit(struct iomon_ring *r, const char *end)
 	/* The record ran into the overflow area: wrap that part round. */
 	if (IOMON_UNLIKELY(off + n > IOMON_RING_SIZE))
 		iomon_ring_wrap(r, off, n);
-	uint64_t next = ((iomon_pos_records(head) + 1) << IOMON_POS_BYTE_BITS) |
-			((iomon_pos_bytes(head) + n) & IOMON_POS_BYTES_MASK);
+	uint64_t next = iomon_pos_after(head, n);
 	atomic_store_explicit(&r->head, next, memory_order_release);
 	iomon_prefetch_for_write(r->data +
 				 (iomon_pos_bytes(next) + IOMON_PREFETCH_AHEAD) % IOMON_RING_SIZE);
@@ -224,6 +230,8 @@ uint64_t iomon_ring_head(struct iomon_ring *r);
  * into buf (IOMON_PACKED_MAX bytes) when it wraps round its end.  *pos
  * moves on to the next. */
 const struct iomon_packed *iomon_ring_next(struct iomon_ring *r, uint64_t *pos, void *buf);
+/* The end stamp of the record at pos (not the head), where it is. */
+uint64_t iomon_ring_end_stamp(const struct iomon_ring *r, uint64_t pos);
 /* Frees the records before pos. */
 void iomon_ring_release(struct iomon_ring *r, uint64_t pos);
 /* Frees r if its thread has exited and nothing is left; returns the next. */
