@@ -353,9 +353,6 @@ uint32_t iomon_check_start(uint32_t mask)
 	return mask;
 }
 
-/* START_ON_OPEN: is this the open that starts the recording?  If it is
- * seen while recording still waits for its time, the recording starts
- * when the time comes. */
 /*
  * START_ON_OPEN's text, and how far each byte at the end of a window lets
  * the search move on (Horspool's table), made once: memmem() builds a table
@@ -389,6 +386,9 @@ static bool has_want(const char *text, size_t n)
 	return false;
 }
 
+/* START_ON_OPEN: is this the open that starts the recording?  If it is
+ * seen while recording still waits for its time, the recording starts
+ * when the time comes. */
 static bool starts_recording(const struct iomon_record *rec)
 {
 	char abs[IOMON_FIELD_MAX];

@@ -20,8 +20,8 @@ struct iomon_prefixes {
 	char text[IOMON_PREFIXES_TEXT];
 };
 
-/* What every record reads comes first, on the page of the other hot
- * variables (IOMON_HOT); the long texts come last. */
+/* Records do not read this: what they need of it is copied to the hot
+ * page at start-up (core.c: filters_records, send_how, iomon_fds_unused). */
 struct iomon_config {
 	/* Any of the record filters below (paths, exclude, slower_than_ns,
 	 * errors_only), which look at a record once made. */

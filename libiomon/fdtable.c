@@ -3,9 +3,10 @@
  * record of a read, a write or a close names its file.
  *
  * Paths are kept as they are (raw bytes): the sender writes them as CSV,
- * off the program's thread.  Readers and writers never block each other: each entry is a
- * seqlock, and a reader that keeps losing the race records an empty path
- * rather than spin (it may be a signal handler that interrupted the writer).
+ * off the program's thread.  Readers and writers never block each other:
+ * each entry is a seqlock, and a reader that keeps losing the race records
+ * an empty path rather than spin (it may be a signal handler that
+ * interrupted the writer).
  * Memory comes from mmap, never malloc: wrappers run in signal handlers.
  * A descriptor the table has not seen (inherited, opened before the library
  * started, made by a call the library does not wrap) is looked up once in

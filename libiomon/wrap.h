@@ -390,7 +390,7 @@ static inline bool iomon_at_own(int dirfd, const char *path, int flags)
 			return real ARGS;                                               \
 		}                                                                       \
 		bool own = IOMON_NAMES_OWN(FD, S1, S2);                                 \
-		IOMON_CALL_DECLARE(DOMAIN, OP);                   \
+		IOMON_CALL_DECLARE(DOMAIN, OP);                                         \
 		IOMON_FD_BEFORE_##FD;                                                   \
 		if (!own) {                                                             \
 			IOMON_EFFECT_BEFORE_##EFFECT;                                   \
@@ -429,7 +429,7 @@ static inline bool iomon_at_own(int dirfd, const char *path, int flags)
 	IOMON_WRAP_VOID_EFFECT(NAME, PARAMS, ARGS, DOMAIN, OP, FD, S1, S2, NONE)
 
 #define IOMON_WRAP_VOID_EFFECT(NAME, PARAMS, ARGS, DOMAIN, OP, FD, S1, S2, EFFECT)     \
-	static void(*IOMON_REAL(NAME)) PARAMS IOMON_HOT;                                          \
+	static void(*IOMON_REAL(NAME)) PARAMS IOMON_HOT;                                \
 	IOMON_ROW_ENTRY(NAME, DOMAIN, OP)                                               \
 	IOMON_DECLARE(void, NAME, PARAMS);                                              \
 	void IOMON_WRAPPER(NAME) PARAMS                                                 \
@@ -444,7 +444,7 @@ static inline bool iomon_at_own(int dirfd, const char *path, int flags)
 		bool record = iomon_wants(IOMON_DOMAIN_##DOMAIN);                       \
 		const bool failed = false;                                              \
 		(void)failed;                                                           \
-		IOMON_CALL_DECLARE(DOMAIN, OP);                   \
+		IOMON_CALL_DECLARE(DOMAIN, OP);                                         \
 		IOMON_FD_BEFORE_##FD;                                                   \
 		IOMON_EFFECT_BEFORE_##EFFECT;                                           \
 		call.t0 = record ? iomon_clock_ns() : 0;                                \
@@ -469,7 +469,7 @@ static inline bool iomon_at_own(int dirfd, const char *path, int flags)
 	IOMON_EXPORT RET IOMON_WRAPPER(NAME) PARAMS __asm__(#NAME)
 
 #define IOMON_WRAP(RET, NAME, PARAMS, ARGS, ...)                                       \
-	static RET(*IOMON_REAL(NAME)) PARAMS IOMON_HOT;                                           \
+	static RET(*IOMON_REAL(NAME)) PARAMS IOMON_HOT;                                 \
 	IOMON_ROW_ENTRY_(NAME, IOMON_ROW_CODES(__VA_ARGS__))                            \
 	IOMON_DECLARE(RET, NAME, PARAMS);                                               \
 	RET IOMON_WRAPPER(NAME) PARAMS                                                  \
@@ -479,7 +479,7 @@ static inline bool iomon_at_own(int dirfd, const char *path, int flags)
  * mode, fprintf's "..."): the body is generated as the internal function
  * WRAPPER, and domains/handwritten.c exports NAME on top of it. */
 #define IOMON_WRAP_AS(RET, NAME, WRAPPER, PARAMS, ARGS, ...)                           \
-	static RET(*IOMON_REAL(NAME)) PARAMS IOMON_HOT;                                           \
+	static RET(*IOMON_REAL(NAME)) PARAMS IOMON_HOT;                                 \
 	IOMON_ROW_ENTRY_(NAME, IOMON_ROW_CODES(__VA_ARGS__))                            \
 	__attribute__((visibility("hidden"))) RET WRAPPER PARAMS;                       \
 	__attribute__((visibility("hidden"))) RET WRAPPER PARAMS                        \
@@ -498,7 +498,7 @@ static inline bool iomon_at_own(int dirfd, const char *path, int flags)
 #define IOMON_STOP_NOW(status) (iomon_note_exit_status(status), iomon_stop())
 
 #define IOMON_WRAP_NORETURN(NAME, PARAMS, ARGS, DOMAIN, OP, S1, S2, STOP)              \
-	static void(*IOMON_REAL(NAME)) PARAMS IOMON_HOT;                                          \
+	static void(*IOMON_REAL(NAME)) PARAMS IOMON_HOT;                                \
 	IOMON_ROW_ENTRY(NAME, DOMAIN, OP)                                               \
 	IOMON_DECLARE(void, NAME, PARAMS) __attribute__((noreturn));                    \
 	void IOMON_WRAPPER(NAME) PARAMS                                                 \
@@ -506,7 +506,7 @@ static inline bool iomon_at_own(int dirfd, const char *path, int flags)
 		void(*real) PARAMS = IOMON_REAL_FN(NAME);                               \
 		if (iomon_on()) {                                                       \
 			if (iomon_wants(IOMON_DOMAIN_##DOMAIN)) {                       \
-				IOMON_CALL_DECLARE(DOMAIN, OP);   \
+				IOMON_CALL_DECLARE(DOMAIN, OP);                         \
 				call.t0 = iomon_clock_ns();                             \
 				call.rec.s1 = IOMON_STR_##S1;                           \
 				call.rec.s2 = IOMON_STR_##S2;                           \
@@ -533,7 +533,7 @@ static inline bool iomon_at_own(int dirfd, const char *path, int flags)
 			return real ARGS;                                               \
 		bool record = iomon_wants(IOMON_DOMAIN_##DOMAIN);                       \
 		bool own = IOMON_NAMES_OWN(FD, S1, S2);                                 \
-		IOMON_CALL_DECLARE(DOMAIN, OP);                   \
+		IOMON_CALL_DECLARE(DOMAIN, OP);                                         \
 		IOMON_FD_BEFORE_##FD;                                                   \
 		if (!own)                                                               \
 			iomon_flush();                                                  \
