@@ -609,7 +609,8 @@ static struct client *free_client(void)
 
 		if (cl->fd < 0)
 			return cl;
-		if (!cl->answer && !cl->draining && (!oldest || cl->deadline_ms < oldest->deadline_ms))
+		if (!cl->answer && !cl->draining &&
+		    (!oldest || cl->deadline_ms < oldest->deadline_ms))
 			oldest = cl;
 	}
 	if (oldest)

@@ -108,7 +108,8 @@ void iomon_ring_filling(struct iomon_ring *r, uint64_t head, uint64_t next)
 {
 	uint64_t tail = look_at_tail(r);
 
-	if (iomon_pos_used(head, tail) < IOMON_KICK_AT && iomon_pos_used(next, tail) >= IOMON_KICK_AT)
+	if (iomon_pos_used(head, tail) < IOMON_KICK_AT &&
+	    iomon_pos_used(next, tail) >= IOMON_KICK_AT)
 		iomon_sender_kick();
 }
 

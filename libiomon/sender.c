@@ -173,7 +173,8 @@ static bool try_connect(void)
 		iomon_own_fd = -1;
 		open_socket();
 	}
-	return iomon_own_fd >= 0 && iomon_rawsys(SYS_connect, iomon_own_fd, &addr, sizeof(addr)) == 0;
+	return iomon_own_fd >= 0 &&
+	       iomon_rawsys(SYS_connect, iomon_own_fd, &addr, sizeof(addr)) == 0;
 }
 
 /*
@@ -745,7 +746,8 @@ static bool spawn_own_thread(uint32_t renewal)
 	 * the program, not even the C library's own. */
 	iomon_rawsys(SYS_rt_sigprocmask, SIG_SETMASK, &all, &old, sizeof(all));
 	int tid = clone(sender_main, sender_stack + SENDER_GUARD + SENDER_STACK, flags,
-			(void *)(uintptr_t)renewal, (pid_t *)&sender_tid, NULL, (pid_t *)&sender_tid);
+			(void *)(uintptr_t)renewal, (pid_t *)&sender_tid, NULL,
+			(pid_t *)&sender_tid);
 	iomon_rawsys(SYS_rt_sigprocmask, SIG_SETMASK, &old, NULL, sizeof(old));
 	return tid > 0;
 }

@@ -59,9 +59,10 @@ RENEWS_SENDER(setresgid, (gid_t rgid, gid_t egid, gid_t sgid), (rgid, egid, sgid
 RENEWS_SENDER(setgroups, (size_t size, const gid_t *list), (size, list))
 RENEWS_SENDER(initgroups, (const char *user, gid_t group), (user, group))
 
-/* The namespaces whose change the sender would make fail (setns's 0 is
- * any). */
-#define WANTS_NO_SENDER (CLONE_NEWUSER | CLONE_NEWNS | CLONE_THREAD | CLONE_VM | CLONE_SIGHAND)
+/* What needs a process of one thread; setns() into a mount namespace
+ * needs, besides, no other thread sharing the working directory, and its
+ * 0 is any namespace. */
+#define ONE_THREAD_ONLY (CLONE_NEWUSER | CLONE_THREAD | CLONE_VM | CLONE_SIGHAND)
 
 #define HOLDS_SENDER(NAME, PARAMS, ARGS, WANTS)                                \
 	IOMON_EXPORT int NAME PARAMS                                           \
@@ -77,5 +78,6 @@ RENEWS_SENDER(initgroups, (const char *user, gid_t group), (user, group))
 		return ret;                                                    \
 	}
 
-HOLDS_SENDER(unshare, (int flags), (flags), flags & (CLONE_NEWUSER | CLONE_THREAD | CLONE_VM | CLONE_SIGHAND))
-HOLDS_SENDER(setns, (int fd, int nstype), (fd, nstype), !nstype || nstype & WANTS_NO_SENDER)
+HOLDS_SENDER(unshare, (int flags), (flags), flags & ONE_THREAD_ONLY)
+HOLDS_SENDER(setns, (int fd, int nstype), (fd, nstype),
+	     !nstype || nstype & (ONE_THREAD_ONLY | CLONE_NEWNS))

@@ -146,15 +146,15 @@ static void expect_writes(const struct run *r, bool child, int fd, const char *f
 		if (w->domain != D(FILE_WRITE) || w->fd != fd || (w->pid != parent) != child)
 			continue;
 		char name[2] = { files[n], '\0' };
-		cr_assert(files[n], "%s, fd %d: more writes than %zu", child ? "child" : "parent", fd,
-			  strlen(files));
+		cr_assert(files[n], "%s, fd %d: more writes than %zu", child ? "child" : "parent",
+			  fd, strlen(files));
 		cr_assert_str_eq(w->s1, in_scratch(name).s, "%s, fd %d, write %zu",
 				 child ? "child" : "parent", fd, n);
 		cr_assert_eq(w->bytes, 1);
 		n++;
 	}
-	cr_assert_eq(n, strlen(files), "%s, fd %d: %zu writes, expected %zu", child ? "child" : "parent",
-		     fd, n, strlen(files));
+	cr_assert_eq(n, strlen(files), "%s, fd %d: %zu writes, expected %zu",
+		     child ? "child" : "parent", fd, n, strlen(files));
 }
 
 Test(fd, every_write_names_its_file, .fini = scratch_cleanup)

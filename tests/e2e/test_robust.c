@@ -498,9 +498,10 @@ Test(robust, a_slow_program_is_sent_in_batches, .fini = scratch_cleanup)
 
 	stub_start(&s, 0, 0);
 	snprintf(port, sizeof(port), "%d", s.port);
-	run_command(&r, LIST("/usr/bin/strace", "-f", "-e", "trace=sendmsg", "-o", calls.s, launcher_path(),
-			     "-p", port, "--", prog_path("stress"), scratch_dir(), "threads", "1",
-			     "500", "1000"),
+	run_command(&r,
+		    LIST("/usr/bin/strace", "-f", "-e", "trace=sendmsg", "-o", calls.s,
+			 launcher_path(), "-p", port, "--", prog_path("stress"), scratch_dir(),
+			 "threads", "1", "500", "1000"),
 		    NONE);
 	stub_finish(&s);
 	cr_assert_eq(r.status, 0, "%s", r.err);
