@@ -435,6 +435,19 @@ Test(transparency, every_row_succeeds_and_fails, .fini = scratch_cleanup)
 
 #define SENDERVIEW(scenario) LIST(prog_path("senderview"), scratch_dir(), scenario)
 
+/* prog's "single" scenario under iomon: one thread for the C library, two
+ * for the kernel, the second the sender, which sent the write's record. */
+static void expect_single_threaded_traced(const char *prog)
+{
+	struct run r;
+
+	run_traced(&r, NONE, LIST(prog_path(prog), scratch_dir(), "single"), NONE);
+	expect_scenario_ran(&r, prog, "single");
+	cr_assert(strstr(r.out, "single_threaded=1 tasks=2\n"), "%s under iomon: %s", prog, r.out);
+	cr_assert_eq(count_on(&r, D(FILE_WRITE), O(WRITE), scratch_file("f")), 1);
+	run_free(&r);
+}
+
 /*
  * The sender is a thread of the kernel's, not of the C library's: the
  * program stays single-threaded in the C library's eyes, as without the
@@ -444,18 +457,13 @@ Test(transparency, every_row_succeeds_and_fails, .fini = scratch_cleanup)
 Test(transparency, the_program_stays_single_threaded_for_the_c_library,
      .fini = scratch_cleanup)
 {
-	struct run bare, r;
+	struct run bare;
 
 	run_command(&bare, SENDERVIEW("single"), NONE);
 	cr_assert_eq(bare.status, 0, "senderview failed bare: %s", bare.err);
 	cr_assert(strstr(bare.out, "single_threaded=1 tasks=1\n"), "bare: %s", bare.out);
-	run_traced(&r, NONE, SENDERVIEW("single"), NONE);
-	expect_scenario_ran(&r, "senderview", "single");
-	/* The second thread is the sender, which sent the write's record. */
-	cr_assert(strstr(r.out, "single_threaded=1 tasks=2\n"), "under iomon: %s", r.out);
-	cr_assert_eq(count_on(&r, D(FILE_WRITE), O(WRITE), scratch_file("f")), 1);
 	run_free(&bare);
-	run_free(&r);
+	expect_single_threaded_traced("senderview");
 }
 
 /*
@@ -508,14 +516,7 @@ Test(transparency, namespaces_are_entered_as_without_the_library, .fini = scratc
  */
 Test(transparency, a_program_built_with_addresssanitizer_runs_traced, .fini = scratch_cleanup)
 {
-	const char *prog = prog_path("senderview_asan");
-	struct run r;
-
-	if (access(prog, X_OK) != 0)
+	if (access(prog_path("senderview_asan"), X_OK) != 0)
 		cr_skip_test("no senderview_asan in this build");
-	run_traced(&r, NONE, LIST(prog, scratch_dir(), "single"), NONE);
-	cr_assert_eq(r.status, 0, "senderview_asan failed under iomon: %s", r.err);
-	cr_assert(strstr(r.out, "single_threaded=1 tasks=2\n"), "under iomon: %s", r.out);
-	cr_assert_eq(count_on(&r, D(FILE_WRITE), O(WRITE), scratch_file("f")), 1);
-	run_free(&r);
+	expect_single_threaded_traced("senderview_asan");
 }
