@@ -66,6 +66,21 @@ static void expect_same_output(const struct run *traced, const struct run *bare,
 	free(b);
 }
 
+/* The lines of an strace -o file that are calls of name. */
+static size_t strace_calls(const char *path, const char *name)
+{
+	char line[4200], call[64];
+	size_t n = 0;
+	FILE *f = fopen(path, "r");
+
+	cr_assert(f, "no strace output in %s", path);
+	snprintf(call, sizeof(call), " %s(", name);
+	while (fgets(line, sizeof(line), f))
+		n += strstr(line, call) != NULL;
+	fclose(f);
+	return n;
+}
+
 /* The argument vector of a stress run in the scratch directory. */
 #define STRESS(...) LIST(prog_path("stress"), scratch_dir(), __VA_ARGS__)
 
@@ -402,7 +417,6 @@ Test(robust, without_a_collector_the_library_tries_again_on_its_first_socket,
 	struct path calls = in_scratch("sockets.strace");
 	int holder, port = unused_port(&holder);
 	char preload[8400], port_env[32];
-	size_t sockets = 0, connects = 0;
 	struct run r;
 
 	snprintf(preload, sizeof(preload), "%s", preload_env(library_path()));
@@ -413,14 +427,8 @@ Test(robust, without_a_collector_the_library_tries_again_on_its_first_socket,
 			     "threads", "1", "500", "1000"),
 		    NONE);
 	cr_assert_eq(r.status, 0, "%s", r.err);
-	FILE *f = fopen(calls.s, "r");
-	cr_assert(f, "no strace output");
-	char line[4200];
-	while (fgets(line, sizeof(line), f)) {
-		sockets += strstr(line, " socket(") != NULL;
-		connects += strstr(line, " connect(") != NULL;
-	}
-	fclose(f);
+	size_t sockets = strace_calls(calls.s, "socket");
+	size_t connects = strace_calls(calls.s, "connect");
 	close(holder);
 	cr_assert_geq(connects, 3, "%zu tries to connect: not enough to see", connects);
 	cr_assert_eq(sockets, 1, "%zu sockets made for %zu tries", sockets, connects);
@@ -494,7 +502,6 @@ Test(robust, a_slow_program_is_sent_in_batches, .fini = scratch_cleanup)
 	struct stub s;
 	struct run r;
 	char port[16];
-	size_t sends = 0;
 
 	stub_start(&s, 0, 0);
 	snprintf(port, sizeof(port), "%d", s.port);
@@ -507,12 +514,7 @@ Test(robust, a_slow_program_is_sent_in_batches, .fini = scratch_cleanup)
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	parse_trace(&r, s.data, s.len);
 	expect_thread_records(&r, 1, 500);
-	FILE *f = fopen(calls.s, "r");
-	cr_assert(f, "no strace output");
-	char line[4200];
-	while (fgets(line, sizeof(line), f))
-		sends += strstr(line, "sendmsg(") != NULL;
-	fclose(f);
+	size_t sends = strace_calls(calls.s, "sendmsg");
 	/* 1,002 records over at least half a second: a send a millisecond
 	 * would be some 500; in batches, a few dozen. */
 	cr_assert_gt(sends, 0, "no send seen");
