@@ -445,10 +445,50 @@ static void stub_append(struct stub *s, const char *buf, size_t n)
 		s->lines += buf[i] == '\n';
 }
 
+/* What a connection sent after its last whole line.  The trace takes whole
+ * lines only, as the collector does, lest the bytes of two connections
+ * interleave within a line. */
+struct stub_conn {
+	char *part;
+	size_t len, room;
+	bool quoted; /* within double quotes, where a line feed is data */
+};
+
+static void stub_take(struct stub *s, struct stub_conn *c, const char *buf, size_t n)
+{
+	size_t whole = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		c->quoted ^= buf[i] == '"';
+		if (buf[i] == '\n' && !c->quoted)
+			whole = i + 1;
+	}
+	if (whole) {
+		stub_append(s, c->part, c->len);
+		stub_append(s, buf, whole);
+		c->len = 0;
+	}
+	if (c->room - c->len < n - whole)
+		c->part = realloc(c->part, c->room = 2 * c->room + n - whole);
+	memcpy(c->part + c->len, buf + whole, n - whole);
+	c->len += n - whole;
+}
+
+/* A connection's end: a line it cut short is not a record (it may lack
+ * only its line feed, and be counted as dropped), as for the collector. */
+static void stub_close(struct stub *s, struct pollfd *fd, struct stub_conn *c)
+{
+	close(fd->fd);
+	s->cut_lines += c->len > 0;
+	free(c->part);
+	*c = (struct stub_conn){0};
+}
+
 static void *stub_main(void *arg)
 {
 	struct stub *s = arg;
 	struct pollfd fds[64];
+	struct stub_conn conns[64] = {0};
 	nfds_t n = 1;
 	uint64_t first_accept = 0;
 
@@ -476,7 +516,7 @@ static void *stub_main(void *arg)
 			break;
 		if (stopping && s->stall_ms == NEVER) {
 			for (nfds_t i = 1; i < n; i++)
-				close(fds[i].fd);
+				stub_close(s, &fds[i], &conns[i]);
 			break;
 		}
 		if (stalled)
@@ -487,15 +527,17 @@ static void *stub_main(void *arg)
 			char buf[65536];
 			ssize_t got = read(fds[i].fd, buf, sizeof(buf));
 			if (got <= 0) {
-				close(fds[i].fd);
-				fds[i--] = fds[--n];
+				stub_close(s, &fds[i], &conns[i]);
+				fds[i] = fds[--n];
+				conns[i--] = conns[n];
+				conns[n] = (struct stub_conn){0};
 				continue;
 			}
-			stub_append(s, buf, (size_t)got);
+			stub_take(s, &conns[i], buf, (size_t)got);
 		}
 		if (s->die_after_lines && s->lines >= s->die_after_lines) {
 			for (nfds_t i = 1; i < n; i++)
-				close(fds[i].fd);
+				stub_close(s, &fds[i], &conns[i]);
 			close(s->listener);
 			s->listener = -1;
 			s->died = true;

@@ -109,6 +109,7 @@ struct stub {
 	size_t len;
 	size_t room;
 	size_t lines;
+	size_t cut_lines; /* left unfinished by a connection's end */
 	atomic_bool stop;
 	bool died;
 	uint64_t died_at; /* now_ms() */
