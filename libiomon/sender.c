@@ -154,6 +154,15 @@ static void open_socket(void)
 		iomon_rawsys(SYS_close, fd);
 		return;
 	}
+	/* Dropping rather than waiting: no send may wait on the collector
+	 * for long, not even the last flush at exit, nor a connect to a
+	 * collector whose queue of connections is full.  A send that times
+	 * out ends the connection, and its records are counted as dropped. */
+	if (iomon_config.drop_when_full) {
+		struct timeval timeout = {.tv_usec = DROP_SEND_TIMEOUT_MS * 1000};
+		iomon_rawsys(SYS_setsockopt, fd, SOL_SOCKET, SO_SNDTIMEO, &timeout,
+			     sizeof(timeout));
+	}
 	iomon_own_fd = fd;
 	sock_dev = st.st_dev;
 	sock_ino = st.st_ino;
@@ -173,8 +182,12 @@ static bool try_connect(void)
 		iomon_own_fd = -1;
 		open_socket();
 	}
-	return iomon_own_fd >= 0 &&
-	       iomon_rawsys(SYS_connect, iomon_own_fd, &addr, sizeof(addr)) == 0;
+	if (iomon_own_fd < 0)
+		return false;
+	long rc = iomon_rawsys(SYS_connect, iomon_own_fd, &addr, sizeof(addr));
+	/* EISCONN: an earlier try timed out (SO_SNDTIMEO) and the
+	 * connection was made since. */
+	return rc == 0 || rc == -EISCONN;
 }
 
 /*
@@ -207,14 +220,6 @@ static bool connect_collector(void)
 	if (!try_connect())
 		return connect_failed(false);
 	iomon_rawsys(SYS_setsockopt, iomon_own_fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	/* Dropping rather than waiting: no send may wait on the collector
-	 * for long, not even the last flush at exit.  One that times out ends
-	 * the connection, and its records are counted as dropped. */
-	if (iomon_config.drop_when_full) {
-		struct timeval timeout = { .tv_usec = DROP_SEND_TIMEOUT_MS * 1000 };
-		iomon_rawsys(SYS_setsockopt, iomon_own_fd, SOL_SOCKET, SO_SNDTIMEO, &timeout,
-			     sizeof(timeout));
-	}
 	/* The session token first: without it the collector reads nothing. */
 	struct iovec hello = { iomon_config.hello, iomon_config.hello_len };
 	if (hello.iov_len && !send_all(&hello, 1, NULL))

@@ -11,9 +11,11 @@
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -562,6 +564,40 @@ Test(robust, a_collector_that_never_reads_does_not_hold_a_dropping_program, .tim
 	cr_assert_str_eq(r.err, "");
 	expect_same_output(&r, &bare, false, "threads");
 	free(s.data);
+	run_free(&r);
+	run_free(&bare);
+}
+
+/*
+ * A collector that does not even take connections: its queue of them is
+ * full, so the kernel lets a connect wait, up to two minutes.  Dropping,
+ * the library waits no longer for a connect than for a send.
+ */
+Test(robust, a_collector_that_takes_no_connections_does_not_hold_a_dropping_program, .timeout = 20)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t alen = sizeof(a);
+	int listener = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int queued[2];
+	struct run bare, r;
+
+	cr_assert(listener >= 0 && bind(listener, (struct sockaddr *)&a, sizeof(a)) == 0 &&
+		  listen(listener, 0) == 0 &&
+		  getsockname(listener, (struct sockaddr *)&a, &alen) == 0);
+	/* Never accepted: they fill the queue. */
+	for (int i = 0; i < 2; i++) {
+		queued[i] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		cr_assert(queued[i] >= 0);
+		cr_assert(connect(queued[i], (struct sockaddr *)&a, sizeof(a)) == 0 ||
+			  errno == EINPROGRESS);
+	}
+	run_command(&bare, STRESS("threads", "2", "100"), NONE);
+	run_preloaded(&r, ntohs(a.sin_port), STRESS("threads", "2", "100"), DROP);
+	cr_assert_str_eq(r.err, "");
+	expect_same_output(&r, &bare, false, "threads");
+	for (int i = 0; i < 2; i++)
+		close(queued[i]);
+	close(listener);
 	run_free(&r);
 	run_free(&bare);
 }
