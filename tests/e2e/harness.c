@@ -464,10 +464,13 @@ static void stub_take(struct stub *s, struct stub_conn *c, const char *buf, size
 			whole = i + 1;
 	}
 	if (whole) {
-		stub_append(s, c->part, c->len);
+		if (c->len)
+			stub_append(s, c->part, c->len);
 		stub_append(s, buf, whole);
 		c->len = 0;
 	}
+	if (whole == n)
+		return;
 	if (c->room - c->len < n - whole)
 		c->part = realloc(c->part, c->room = 2 * c->room + n - whole);
 	memcpy(c->part + c->len, buf + whole, n - whole);
