@@ -95,7 +95,9 @@ uint64_t now_ms(void);
  * connection; reads nothing for stall_ms after the first one (NEVER: at
  * all, and gives up on them when the test is over); after die_after_lines
  * lines (when not 0) closes every connection and the listener, as a
- * collector that dies does.
+ * collector that dies does.  data holds what came, whole lines only: a
+ * connection's lines are never split by another's, and a line that a
+ * connection's end left unfinished is counted in cut_lines instead.
  */
 #define NEVER (-1)
 
