@@ -555,5 +555,7 @@ __attribute__((destructor)) static void iomon_fini(void)
 	atomic_fetch_or(&send_how, SEND_EXITING);
 	if (iomon_on())
 		iomon_stop();
+	/* Sent with STOP, unless that send failed: then on a new connection,
+	 * with the count of what the failed one held. */
 	iomon_flush();
 }

@@ -569,6 +569,56 @@ Test(robust, a_collector_that_never_reads_does_not_hold_a_dropping_program, .tim
 }
 
 /*
+ * A send at exit that the collector does not take (a timeout, injected by
+ * strace as EAGAIN): the records it held are counted as dropped, and the
+ * count goes on a new connection, by the last flush.  No sender thread
+ * (its clone() fails): the program's one thread sends START at once and
+ * the rest at exit, so the send that fails is its second.
+ */
+static void run_chdir_sending_at_exit(struct run *r, int port, const char *fail_send)
+{
+	char preload[8400], port_env[32];
+
+	snprintf(preload, sizeof(preload), "%s", preload_env(library_path()));
+	snprintf(port_env, sizeof(port_env), "IOMON_PORT=%d", port);
+	run_command(r,
+		    LIST("/usr/bin/strace", "-f", "-qq", "-o", "/dev/null", "-e",
+			 "trace=clone,sendmsg", "-e", "inject=clone:error=EAGAIN", "-e", fail_send,
+			 "-E", preload, "-E", port_env, "-E", "IOMON_DROP=1", prog_path("stress"),
+			 scratch_dir(), "chdir"),
+		    LIST("IOMON_TOKEN", "IOMON_UNBUFFERED", "START_ON_OPEN", "FACILITY_ID"));
+	cr_assert_eq(r->status, 0, "%s", r->err);
+}
+
+Test(robust, a_dropping_process_counts_what_its_last_send_could_not_take)
+{
+	struct stub s;
+	struct run whole, cut;
+
+	stub_start(&s, 0, 0);
+	/* A thousandth send: none. */
+	run_chdir_sending_at_exit(&whole, s.port, "inject=sendmsg:error=EAGAIN:when=1000");
+	stub_finish(&s);
+	parse_trace(&whole, s.data, s.len);
+	free(s.data);
+	cr_assert_eq(dropped_total(&whole), 0);
+	cr_assert_gt(whole.nrecs, 2, "%zu records: START, and more at exit", whole.nrecs);
+
+	stub_start(&s, 0, 0);
+	run_chdir_sending_at_exit(&cut, s.port, "inject=sendmsg:error=EAGAIN:when=2");
+	stub_finish(&s);
+	parse_trace(&cut, s.data, s.len);
+	cr_assert_eq(cut.bad_lines, 0);
+	cr_assert_eq(calls_recorded(&cut), 1, "%zu records: only START went", calls_recorded(&cut));
+	cr_assert_eq(calls_recorded(&cut) + dropped_total(&cut), whole.nrecs,
+		     "%zu records + %llu dropped, of %zu", calls_recorded(&cut),
+		     (unsigned long long)dropped_total(&cut), whole.nrecs);
+	free(s.data);
+	run_free(&cut);
+	run_free(&whole);
+}
+
+/*
  * A collector that does not even take connections: its queue of them is
  * full, so the kernel lets a connect wait, up to two minutes.  Dropping,
  * the library waits no longer for a connect than for a send.
