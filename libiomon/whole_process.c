@@ -27,19 +27,15 @@
 #include "core.h"
 #include "iomon.h"
 #include "stream.h"
+#include "wrap.h"
 
-/* The real function, resolved at its first call. */
-#define REAL(NAME, PARAMS)                                                     \
-	static int(*_Atomic real) PARAMS;                                      \
-	if (!atomic_load_explicit(&real, memory_order_acquire))                \
-		iomon_resolve((void **)&real, #NAME)
-
-/* Not in a vfork child (iomon_busy): the sender is its parent's. */
+/* Not in a vfork child (iomon_busy): the sender is its parent's.  The real
+ * function is resolved at its first call (IOMON_REAL_FN). */
 #define RENEWS_SENDER(NAME, PARAMS, ARGS)                                      \
+	static int(*IOMON_REAL(NAME)) PARAMS;                                  \
 	IOMON_EXPORT int NAME PARAMS                                           \
 	{                                                                      \
-		REAL(NAME, PARAMS);                                            \
-		int ret = real ARGS;                                           \
+		int ret = IOMON_REAL_FN(NAME) ARGS;                            \
 		if (ret == 0 && !iomon_busy) {                                 \
 			int saved = errno;                                     \
 			iomon_sender_renew();                                  \
@@ -65,13 +61,13 @@ RENEWS_SENDER(initgroups, (const char *user, gid_t group), (user, group))
 #define ONE_THREAD_ONLY (CLONE_NEWUSER | CLONE_THREAD | CLONE_VM | CLONE_SIGHAND)
 
 #define HOLDS_SENDER(NAME, PARAMS, ARGS, WANTS)                                \
+	static int(*IOMON_REAL(NAME)) PARAMS;                                  \
 	IOMON_EXPORT int NAME PARAMS                                           \
 	{                                                                      \
-		REAL(NAME, PARAMS);                                            \
 		if (!(WANTS) || iomon_busy)                                    \
-			return real ARGS;                                      \
+			return IOMON_REAL_FN(NAME) ARGS;                       \
 		iomon_sender_hold();                                           \
-		int ret = real ARGS;                                           \
+		int ret = IOMON_REAL_FN(NAME) ARGS;                            \
 		int saved = errno;                                             \
 		iomon_sender_release();                                        \
 		errno = saved;                                                 \
