@@ -68,7 +68,7 @@ def parse_workload_output(text):
         elif key == "mode":
             out[key] = value
         elif key:
-            out[key] = int(value)
+            out[key] = float(value) if "." in value else int(value)
     for key in ("pid", "iterations", "loop_ns", "loop_cpu_ns", "loop_thread_cpu_ns",
                 "loop_calls", "loop_wrapped_calls", "wrapped_calls"):
         if key not in out:
@@ -138,9 +138,9 @@ def configurations(args):
     return configs
 
 
-def run_once(args, config, mode, n, workdir):
+def run_once(args, config, mode, n, workdir, extra=()):
     trace = os.path.join(workdir, "trace.csv")
-    argv = config.prefix(trace) + [args.workload, mode, str(n), workdir]
+    argv = config.prefix(trace) + [args.workload, mode, str(n), workdir, *extra]
     stdout, cpu = run(argv, config.env)
     out = parse_workload_output(stdout)
     out["run_cpu_ns"] = cpu * 1e9
@@ -152,6 +152,15 @@ def run_once(args, config, mode, n, workdir):
         out["expected_records"] = 0 if config.filtered else out["wrapped_calls"]
         os.unlink(trace)
     return out
+
+
+def iterations(args, mode, workdir):
+    """--n, or the iterations that take about --seconds bare (found once)."""
+    if args.n:
+        return args.n
+    if mode not in args.calibrated:
+        args.calibrated[mode] = calibrate(args, mode, workdir)
+    return args.calibrated[mode]
 
 
 def calibrate(args, mode, workdir):
@@ -301,7 +310,7 @@ def timing(args, workdir):
     print()
     print(TIMING_LEGEND)
     for mode in args.workloads:
-        n = args.n or calibrate(args, mode, workdir)
+        n = iterations(args, mode, workdir)
         results = {c.name: [] for c in configs}
         # Each round runs every configuration once, in an order of its
         # own: on a VM whose host rations CPU time, the run after a heavy
@@ -315,6 +324,59 @@ def timing(args, workdir):
                 results[c.name].append(
                     run_once(args, c, mode, max(1, n // c.n_divisor), workdir))
         check_failed |= report_timing(mode, n, configs, results)
+    return check_failed
+
+
+AB_LEGEND = """\
+Within one process ("workload MODE N DIR ab"): blocks of 100 iterations
+through the program's own calls (iomon's wrappers, when it runs under
+iomon) alternate with blocks through the C library's functions called
+directly, which no wrapper sees; each block pair's difference per call
+shares the machine's state of the moment, which separate runs do not.
+added: the median of a run's block pairs, per wrapped call (bare: per call,
+the method's own error, both kinds being the same calls), with its 95%
+confidence interval; then the median of the runs.  It is what a record
+costs the thread that makes the call; what the process's other threads
+(the sender) cost it on a machine this small shows in the runs above."""
+
+
+def within_process(args, workdir):
+    """The "ab" runs, bare and under iomon, interleaved; returns whether a
+    record count check failed."""
+    configs = [Config("bare", lambda trace: []),
+               Config("iomon", lambda trace: [args.iomon, "-o", trace, "--"], traced=True)]
+    check_failed = False
+    print()
+    print(AB_LEGEND)
+    order = random.Random(args.seed)
+    for mode in args.workloads:
+        n = iterations(args, mode, workdir)
+        results = {c.name: [] for c in configs}
+        for _ in range(args.runs):
+            for c in order.sample(configs, len(configs)):
+                time.sleep(args.pause)
+                results[c.name].append(run_once(args, c, mode, n, workdir, ["ab"]))
+        print()
+        print("%s: %d iterations of each kind a run, in blocks of 100" % (mode, n))
+        rows = []
+        for c in configs:
+            runs, added = results[c.name], []
+            texts = []
+            for r in runs:
+                per = r["loop_calls"] / (r["loop_wrapped_calls"] if c.traced else r["loop_calls"])
+                added.append(r["ab_added_ns"] * per)
+                texts.append("%+.0f (%.0f..%.0f)" % (r["ab_added_ns"] * per,
+                                                   r["ab_added_lo_ns"] * per,
+                                                   r["ab_added_hi_ns"] * per))
+            records = ""
+            if c.traced:
+                bad = [r for r in runs if r["records"] != r["expected_records"]]
+                check_failed |= bool(bad)
+                records = ("NOT AS EXPECTED in %d of %d runs" % (len(bad), len(runs)) if bad
+                           else "as expected in %d runs" % len(runs))
+            rows.append((c.name, "%+.0f" % statistics.median(added), "  ".join(texts), records))
+        print_table(("configuration", "added ns/call", "each run: median (95% interval)",
+                     "records"), rows, left=(0, 2, 3))
     return check_failed
 
 
@@ -494,6 +556,7 @@ def main():
     p.add_argument("--dir", help="where the workload's files and the traces go"
                    " (default: a new directory in /dev/shm, a tmpfs)")
     args = p.parse_args()
+    args.calibrated = {}
     args.workloads = [w for w in args.workloads.split(",") if w]
     for w in args.workloads:
         if w not in WORKLOADS:
@@ -512,6 +575,7 @@ def main():
         check_failed = False
         if not args.no_timing:
             check_failed = timing(args, workdir)
+            check_failed |= within_process(args, workdir)
         if args.callgrind:
             callgrind(args, workdir)
     except (RunError, OSError) as e:

@@ -2,7 +2,7 @@
  * The benchmark's workload: a loop of I/O calls whose cost is measured
  * from inside, so that neither the process's start-up nor iomon's counts.
  *
- *   workload MODE N DIR
+ *   workload MODE N DIR [ab]
  *
  * MODE smallfiles: N times, in DIR, open a file (O_CREAT|O_WRONLY|O_TRUNC),
  * write 100 bytes, close it, open it again, read it, fstat it, close it,
@@ -11,18 +11,32 @@
  * 4096 bytes.
  *
  * It prints, a "key value" line each: its pid; the loop's time in ns, wall
- * clock, CPU time of the process and of its own thread; the I/O calls made in the loop; and how many of all
- * the calls it made (loop, set-up and clean-up) went to a wrapper, which is
- * the number of records iomon must deliver for this pid.  Whether a call
- * is wrapped is asked of the dynamic linker (dladdr), not assumed: the
- * library's domains are chosen at build time, and a stat or unlink wrapper
- * may or may not be there.  Its own output goes through printf, which
+ * clock, CPU time of the process and of its own thread; the I/O calls made
+ * in the loop; and how many of all the calls it made (loop, set-up and
+ * clean-up) went to a wrapper, which is the number of records iomon must
+ * deliver for this pid.  Whether a call is wrapped is asked of the dynamic
+ * linker (dladdr), not assumed: the library's domains are chosen at build
+ * time, and a stat or unlink wrapper may or may not be there.  Its own output goes through printf, which
  * calls no wrapped function.
+ *
+ * With "ab", the loop is timed against itself, within the one process:
+ * blocks of AB_BLOCK iterations through the program's own calls (the
+ * wrappers, if a library is preloaded) alternate with blocks of as many
+ * iterations through the C library's functions called directly, which no
+ * wrapper sees, N of each in all.  What each block pair differs by, per
+ * call, shares the machine's state of the moment (its slow spells, its
+ * other load), which two separate runs do not: the median of the pairs
+ * pins what a wrapper adds to the calling thread within a few ns.  It
+ * prints the sum of each kind's blocks, and that median with its 95%
+ * confidence interval.  Run bare, both kinds are the same calls: the
+ * median is then the method's own error.
  */
 #include <dlfcn.h>
 #include <fcntl.h>
+#include <gnu/lib-names.h>
 #include <gnu/libc-version.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +46,7 @@
 
 #define SMALL_FILE_BYTES 100
 #define BLOCK_BYTES 4096
+#define AB_BLOCK 100
 
 /* One function the workload calls: how often, and where it resolved. */
 struct io_fn {
@@ -58,6 +73,23 @@ static struct io_fn fns[FN_COUNT] = {
 };
 
 static char buf[BLOCK_BYTES];
+
+/* The I/O calls of the loops: the program's own (own, which the compiler
+ * makes direct calls of, the same as naming the functions), or the C
+ * library's, looked up in it (direct; the "ab" loop). */
+struct io_calls {
+	int (*open)(const char *, int, ...);
+	ssize_t (*write)(int, const void *, size_t);
+	int (*close)(int);
+	ssize_t (*read)(int, void *, size_t);
+	int (*fstat)(int, struct stat *);
+	int (*unlink)(const char *);
+	ssize_t (*pread)(int, void *, size_t, off_t);
+	ssize_t (*pwrite)(int, const void *, size_t, off_t);
+};
+
+static const struct io_calls own = { open, write, close, read, fstat, unlink, pread, pwrite };
+static struct io_calls direct;
 
 static void fail(const char *what, const char *path)
 {
@@ -97,10 +129,112 @@ static struct span span_end(struct span begin)
 			      thread_cpu - begin.thread_cpu };
 }
 
-static struct span small_files(uint64_t n, const char *dir)
+/* The "ab" loop's figures: the wall time of each kind's blocks, and the
+ * per-call difference of a block pair (own less direct, in ns): its
+ * median, and the bounds of that median's 95% confidence interval. */
+static struct {
+	uint64_t blocks, own_ns, direct_ns;
+	double median, lo, hi;
+} ab_result;
+
+static int compare_doubles(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* The 95% interval of the median of m values: ranks m/2 -+ 0.98 sqrt(m)
+ * (the normal approximation of the binomial; m is in the hundreds). */
+static uint64_t interval_halfwidth(uint64_t m)
+{
+	uint64_t r = 0;
+
+	while ((r + 1) * (r + 1) * 10000 <= m * 9604)	/* (0.98)^2 = 0.9604 */
+		r++;
+	return r + 1;
+}
+
+typedef void ab_block_fn(const struct io_calls *c, uint64_t n, const void *arg);
+
+/* n iterations through own and n through direct, in blocks of AB_BLOCK;
+ * which kind goes first alternates from one pair to the next.  Returns
+ * the span of the own blocks, summed. */
+static struct span ab_loop(uint64_t n, unsigned calls_per_iteration, ab_block_fn *block,
+			   const void *arg)
+{
+	uint64_t blocks = (n + AB_BLOCK - 1) / AB_BLOCK;
+	double *diff = malloc(blocks * sizeof(*diff));
+	struct span sum = { 0, 0, 0 };
+
+	if (!diff)
+		fail("malloc", "the ab loop's figures");
+	for (uint64_t b = 0; b < blocks; b++) {
+		uint64_t k = b + 1 < blocks ? AB_BLOCK : n - b * AB_BLOCK;
+		uint64_t own_ns = 0, direct_ns = 0;
+		for (int half = 0; half < 2; half++) {
+			bool is_own = (half ^ (int)(b & 1)) == 0;
+			struct span t = span_begin();
+			block(is_own ? &own : &direct, k, arg);
+			t = span_end(t);
+			if (is_own) {
+				own_ns = t.wall;
+				sum.wall += t.wall;
+				sum.cpu += t.cpu;
+				sum.thread_cpu += t.thread_cpu;
+			} else {
+				direct_ns = t.wall;
+			}
+		}
+		ab_result.own_ns += own_ns;
+		ab_result.direct_ns += direct_ns;
+		diff[b] = ((double)own_ns - (double)direct_ns) / (double)(k * calls_per_iteration);
+	}
+	qsort(diff, blocks, sizeof(*diff), compare_doubles);
+	uint64_t w = interval_halfwidth(blocks);
+	ab_result.blocks = blocks;
+	ab_result.median = diff[blocks / 2];
+	ab_result.lo = diff[blocks / 2 > w ? blocks / 2 - w : 0];
+	ab_result.hi = diff[blocks / 2 + w < blocks ? blocks / 2 + w : blocks - 1];
+	free(diff);
+	return sum;
+}
+
+static inline __attribute__((always_inline)) void small_files_block(const struct io_calls *c,
+								    uint64_t n, const char *path)
+{
+	struct stat st;
+
+	for (uint64_t i = 0; i < n; i++) {
+		int fd = c->open(path, O_CREAT | O_WRONLY | O_TRUNC, 0644);
+		if (fd < 0)
+			fail("open", path);
+		if (c->write(fd, buf, SMALL_FILE_BYTES) != SMALL_FILE_BYTES)
+			fail("write", path);
+		if (c->close(fd) != 0)
+			fail("close", path);
+		fd = c->open(path, O_RDONLY);
+		if (fd < 0)
+			fail("open", path);
+		if (c->read(fd, buf, sizeof(buf)) != SMALL_FILE_BYTES)
+			fail("read", path);
+		if (c->fstat(fd, &st) != 0 || st.st_size != SMALL_FILE_BYTES)
+			fail("fstat", path);
+		if (c->close(fd) != 0)
+			fail("close", path);
+		if (c->unlink(path) != 0)
+			fail("unlink", path);
+	}
+}
+
+static void small_files_ab_block(const struct io_calls *c, uint64_t n, const void *path)
+{
+	small_files_block(c, n, path);
+}
+
+static struct span small_files(uint64_t n, const char *dir, bool ab)
 {
 	char path[4096];
-	struct stat st;
 
 	snprintf(path, sizeof(path), "%s/small-%ld", dir, (long)getpid());
 	fns[FN_OPEN].per_iteration = 2;
@@ -110,31 +244,30 @@ static struct span small_files(uint64_t n, const char *dir)
 	fns[FN_FSTAT].per_iteration = 1;
 	fns[FN_UNLINK].per_iteration = 1;
 
+	if (ab)
+		return ab_loop(n, 8, small_files_ab_block, path);
 	struct span t = span_begin();
-	for (uint64_t i = 0; i < n; i++) {
-		int fd = open(path, O_CREAT | O_WRONLY | O_TRUNC, 0644);
-		if (fd < 0)
-			fail("open", path);
-		if (write(fd, buf, SMALL_FILE_BYTES) != SMALL_FILE_BYTES)
-			fail("write", path);
-		if (close(fd) != 0)
-			fail("close", path);
-		fd = open(path, O_RDONLY);
-		if (fd < 0)
-			fail("open", path);
-		if (read(fd, buf, sizeof(buf)) != SMALL_FILE_BYTES)
-			fail("read", path);
-		if (fstat(fd, &st) != 0 || st.st_size != SMALL_FILE_BYTES)
-			fail("fstat", path);
-		if (close(fd) != 0)
-			fail("close", path);
-		if (unlink(path) != 0)
-			fail("unlink", path);
-	}
+	small_files_block(&own, n, path);
 	return span_end(t);
 }
 
-static struct span pread_pwrite(uint64_t n, const char *dir)
+static inline __attribute__((always_inline)) void pread_pwrite_block(const struct io_calls *c,
+								     uint64_t n, int fd)
+{
+	for (uint64_t i = 0; i < n; i++) {
+		if (c->pread(fd, buf, BLOCK_BYTES, 0) != BLOCK_BYTES)
+			fail("pread", "the block file");
+		if (c->pwrite(fd, buf, BLOCK_BYTES, 0) != BLOCK_BYTES)
+			fail("pwrite", "the block file");
+	}
+}
+
+static void pread_pwrite_ab_block(const struct io_calls *c, uint64_t n, const void *fd)
+{
+	pread_pwrite_block(c, n, *(const int *)fd);
+}
+
+static struct span pread_pwrite(uint64_t n, const char *dir, bool ab)
 {
 	char path[4096];
 
@@ -152,14 +285,14 @@ static struct span pread_pwrite(uint64_t n, const char *dir)
 	if (pwrite(fd, buf, BLOCK_BYTES, 0) != BLOCK_BYTES)
 		fail("pwrite", path);
 
-	struct span t = span_begin();
-	for (uint64_t i = 0; i < n; i++) {
-		if (pread(fd, buf, BLOCK_BYTES, 0) != BLOCK_BYTES)
-			fail("pread", path);
-		if (pwrite(fd, buf, BLOCK_BYTES, 0) != BLOCK_BYTES)
-			fail("pwrite", path);
+	struct span t;
+	if (ab) {
+		t = ab_loop(n, 2, pread_pwrite_ab_block, &fd);
+	} else {
+		t = span_begin();
+		pread_pwrite_block(&own, n, fd);
+		t = span_end(t);
 	}
-	t = span_end(t);
 
 	if (close(fd) != 0)
 		fail("close", path);
@@ -189,12 +322,44 @@ static int is_wrapped(void *addr)
 	return mine.dli_fbase != libc.dli_fbase;
 }
 
+/* The C library's function that the program's call at addr goes to, or
+ * would go to without a preloaded wrapper: the same name, looked up in the
+ * C library itself. */
+static void *libc_function(void *libc, void *addr)
+{
+	Dl_info info;
+
+	if (!dladdr(addr, &info) || !info.dli_sname)
+		fail("dladdr", "a function of the loop");
+	void *fn = dlsym(libc, info.dli_sname);
+	if (!fn || is_wrapped(fn))
+		fail("dlsym", info.dli_sname);
+	return fn;
+}
+
+static void find_direct_calls(void)
+{
+	void *libc = dlopen(LIBC_SO, RTLD_LAZY | RTLD_NOLOAD);
+
+	if (!libc)
+		fail("dlopen", LIBC_SO);
+	direct.open = libc_function(libc, (void *)own.open);
+	direct.write = libc_function(libc, (void *)own.write);
+	direct.close = libc_function(libc, (void *)own.close);
+	direct.read = libc_function(libc, (void *)own.read);
+	direct.fstat = libc_function(libc, (void *)own.fstat);
+	direct.unlink = libc_function(libc, (void *)own.unlink);
+	direct.pread = libc_function(libc, (void *)own.pread);
+	direct.pwrite = libc_function(libc, (void *)own.pwrite);
+}
+
 int main(int argc, char **argv)
 {
-	if (argc != 4) {
-		fprintf(stderr, "usage: workload smallfiles|preadwrite N DIR\n");
+	if (argc < 4 || argc > 5 || (argc == 5 && strcmp(argv[4], "ab") != 0)) {
+		fprintf(stderr, "usage: workload smallfiles|preadwrite N DIR [ab]\n");
 		return 2;
 	}
+	bool ab = argc == 5;
 	char *end;
 	uint64_t n = strtoull(argv[2], &end, 10);
 	if (*end || !n) {
@@ -203,10 +368,12 @@ int main(int argc, char **argv)
 	}
 
 	struct span elapsed;
+	if (ab)
+		find_direct_calls();
 	if (strcmp(argv[1], "smallfiles") == 0) {
-		elapsed = small_files(n, argv[3]);
+		elapsed = small_files(n, argv[3], ab);
 	} else if (strcmp(argv[1], "preadwrite") == 0) {
-		elapsed = pread_pwrite(n, argv[3]);
+		elapsed = pread_pwrite(n, argv[3], ab);
 	} else {
 		fprintf(stderr, "workload: unknown mode %s\n", argv[1]);
 		return 2;
@@ -236,5 +403,13 @@ int main(int argc, char **argv)
 	printf("loop_calls %" PRIu64 "\n", loop_calls);
 	printf("loop_wrapped_calls %" PRIu64 "\n", loop_wrapped);
 	printf("wrapped_calls %" PRIu64 "\n", wrapped);
+	if (ab) {
+		printf("ab_blocks %" PRIu64 "\n", ab_result.blocks);
+		printf("ab_own_ns %" PRIu64 "\n", ab_result.own_ns);
+		printf("ab_direct_ns %" PRIu64 "\n", ab_result.direct_ns);
+		printf("ab_added_ns %.2f\n", ab_result.median);
+		printf("ab_added_lo_ns %.2f\n", ab_result.lo);
+		printf("ab_added_hi_ns %.2f\n", ab_result.hi);
+	}
 	return 0;
 }
