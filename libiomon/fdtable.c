@@ -123,14 +123,21 @@ static void store(struct fd_entry *e, const char *path, size_t len)
 	atomic_store_explicit(&e->len, (uint32_t)len, memory_order_relaxed);
 }
 
-void iomon_fd_set(int fd, const char *path)
+/* Stores path (len bytes) as fd's. */
+static void set_path(int fd, const char *path, size_t len)
 {
 	struct fd_entry *e = entry(fd, true);
 
-	if (!e || !path || !write_begin(e))
+	if (!e || !write_begin(e))
 		return;
-	store(e, path, strnlen(path, IOMON_STRING_MAX));
+	store(e, path, len);
 	write_end(e);
+}
+
+void iomon_fd_set(int fd, const char *path)
+{
+	if (path)
+		set_path(fd, path, strnlen(path, IOMON_STRING_MAX));
 }
 
 void iomon_fd_forget(int fd)
@@ -270,16 +277,10 @@ void iomon_fd_set_at(int fd, int dirfd, const char *path)
 	if (!path)
 		return;
 	size_t len = strnlen(path, IOMON_STRING_MAX);
-	if (is_absolute(path, len)) {
-		iomon_fd_set(fd, path);
-		return;
-	}
-	size_t n = join_at(dirfd, path, len, abs);
-	struct fd_entry *e = entry(fd, true);
-	if (!e || !write_begin(e))
-		return;
-	store(e, abs, n);
-	write_end(e);
+	if (is_absolute(path, len))
+		set_path(fd, path, len);
+	else
+		set_path(fd, abs, join_at(dirfd, path, len, abs));
 }
 
 void iomon_fd_copy(int to, int from)
