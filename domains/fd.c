@@ -31,6 +31,7 @@ static const char *range_str(unsigned first, unsigned last, char buf[static 192]
 #define IOMON_HAS_EFFECT_CLOSES_RANGE_UNLESS_CLOEXEC(first, last, flags) 1
 #define IOMON_TABLE_ONLY_CLOSES_RANGE_UNLESS_CLOEXEC(first, last, flags) 0
 #define IOMON_EFFECT_BEFORE_CLOSES_RANGE_UNLESS_CLOEXEC(first, last, flags) (void)0
+#define IOMON_EFFECT_RETURNED_CLOSES_RANGE_UNLESS_CLOEXEC(first, last, flags) (void)0
 #define IOMON_EFFECT_CLOSES_RANGE_UNLESS_CLOEXEC(first, last, flags)                  \
 	do {                                                                           \
 		if (!failed && !((unsigned)(flags) & CLOSE_RANGE_CLOEXEC))             \
@@ -42,6 +43,7 @@ static const char *range_str(unsigned first, unsigned last, char buf[static 192]
 #define IOMON_HAS_EFFECT_FCNTL_EFFECT(cmd) 1
 #define IOMON_TABLE_ONLY_FCNTL_EFFECT(cmd) 1
 #define IOMON_EFFECT_BEFORE_FCNTL_EFFECT(cmd) (void)0
+#define IOMON_EFFECT_RETURNED_FCNTL_EFFECT(cmd) (void)0
 #define IOMON_EFFECT_FCNTL_EFFECT(cmd)                                                 \
 	do {                                                                           \
 		if (!failed && ((cmd) == F_DUPFD || (cmd) == F_DUPFD_CLOEXEC))         \

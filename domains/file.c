@@ -29,6 +29,7 @@
 #define IOMON_HAS_EFFECT_NEW_FILE 1
 #define IOMON_TABLE_ONLY_NEW_FILE 1
 #define IOMON_EFFECT_BEFORE_NEW_FILE (void)0
+#define IOMON_EFFECT_RETURNED_NEW_FILE (void)0
 #define IOMON_EFFECT_NEW_FILE do { if (!failed) iomon_fd_forget(iomon_fileno(ret)); } while (0)
 
 #include "file.def"

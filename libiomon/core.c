@@ -196,13 +196,22 @@ static inline __attribute__((always_inline)) char *pack_fd_path(struct iomon_rin
 	return iomon_fd_path(dst, fd);
 }
 
+/* What an open leaves the record of its call: the path the fd table now
+ * holds for fd, as of generation gen (0: none); see struct iomon_call. */
+struct opened {
+	const char *path;
+	int fd;
+	uint32_t gen;
+};
+
 /* A string into a packed record: raw bytes are copied as they are, to be
  * encoded by the sender, and so is an fd's path, unless the sender keeps
  * it already; a string that needs the fd table's help (AT) is written as
- * CSV here. */
+ * CSV here.  An open's path is the path of its new descriptor too: the
+ * sender keeps it, and the next record of the descriptor copies nothing. */
 static inline __attribute__((always_inline)) char *pack_str(struct iomon_ring *r, char *dst,
-							      struct iomon_str s, uint16_t *len,
-							      uint8_t *kind)
+							      struct iomon_str s, struct opened o,
+							      uint16_t *len, uint8_t *kind)
 {
 	char *end;
 
@@ -212,7 +221,10 @@ static inline __attribute__((always_inline)) char *pack_str(struct iomon_ring *r
 		if (s.len)
 			memcpy(dst, s.ptr, s.len);
 		end = dst + s.len;
-		*kind = IOMON_PACKED_RAW;
+		if (o.gen && s.ptr == o.path)
+			*kind = (uint8_t)(IOMON_PACKED_FD_KEEP + iomon_ring_take_slot(r, o.fd, o.gen));
+		else
+			*kind = IOMON_PACKED_RAW;
 	} else if (s.kind == IOMON_STR_OFLAGS) {
 		memcpy(dst, &s.fd, sizeof(s.fd));
 		end = dst + sizeof(s.fd);
@@ -278,7 +290,8 @@ char *iomon_put_packed(char *dst, const struct iomon_packed *pk, struct iomon_ri
  * first record.
  */
 static inline __attribute__((always_inline)) void emit(const struct iomon_record *rec,
-							uint64_t start, uint64_t end)
+							uint64_t start, uint64_t end,
+							struct opened opened)
 {
 	struct iomon_ring *r = iomon_ring_self();
 	bool start_stop = rec->domain == IOMON_DOMAIN_START_STOP;
@@ -297,8 +310,8 @@ static inline __attribute__((always_inline)) void emit(const struct iomon_record
 	pk->start = start;
 	pk->end = end;
 	pk->bytes = rec->bytes;
-	char *p = pack_str(r, pk->s, rec->s1, &pk->s1_len, &pk->s1_kind);
-	p = pack_str(r, p, rec->s2, &pk->s2_len, &pk->s2_kind);
+	char *p = pack_str(r, pk->s, rec->s1, opened, &pk->s1_len, &pk->s1_kind);
+	p = pack_str(r, p, rec->s2, (struct opened){ 0 }, &pk->s2_len, &pk->s2_kind);
 	size_t size = (size_t)(p - (char *)pk);
 	size = (size + IOMON_PACKED_ALIGN - 1) & ~(size_t)(IOMON_PACKED_ALIGN - 1);
 	pk->size = (uint32_t)size;
@@ -470,7 +483,8 @@ IOMON_HOT_CODE void iomon_call_end(struct iomon_call *call, int err)
 			return;
 	}
 	iomon_enter_emit();
-	emit(&call->rec, call->t0, end);
+	emit(&call->rec, call->t0, end,
+	     (struct opened){ call->opened_path, call->rec.fd, call->opened_gen });
 	iomon_leave_emit();
 }
 
@@ -493,7 +507,7 @@ IOMON_HOT_CODE void iomon_call_end_fd(uint64_t t0, unsigned domain, unsigned op,
 	}
 	uint64_t end = iomon_clock_end(t0);
 	iomon_enter_emit();
-	emit(&rec, t0, end);
+	emit(&rec, t0, end, (struct opened){ 0 });
 	iomon_leave_emit();
 }
 

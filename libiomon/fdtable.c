@@ -91,18 +91,20 @@ static bool write_begin(struct fd_entry *e)
 
 IOMON_HOT _Atomic uint32_t iomon_fd_gen;
 
-static void write_end(struct fd_entry *e)
+/* Returns the table generation the change made. */
+static uint32_t write_end(struct fd_entry *e)
 {
 	/* The count is odd: only this writer changes it now, so a store
 	 * does what a locked add would. */
 	uint32_t s = atomic_load_explicit(&e->seq, memory_order_relaxed);
 
 	atomic_store_explicit(&e->seq, s + 1, memory_order_release);
-	atomic_fetch_add_explicit(&iomon_fd_gen, 1, memory_order_release);
+	return atomic_fetch_add_explicit(&iomon_fd_gen, 1, memory_order_release) + 1;
 }
 
-/* Stores path (len bytes) for e; the caller holds the write side. */
-static void store(struct fd_entry *e, const char *path, size_t len)
+/* Stores path (len bytes) for e; the caller holds the write side.  False
+ * if there was no memory for a long path: e then holds an empty one. */
+static bool store(struct fd_entry *e, const char *path, size_t len)
 {
 	char *dst = e->inl;
 
@@ -114,24 +116,27 @@ static void store(struct fd_entry *e, const char *path, size_t len)
 			dst = map_zeroed(IOMON_STRING_MAX);
 			if (!dst) {
 				atomic_store_explicit(&e->len, 0, memory_order_relaxed);
-				return;
+				return false;
 			}
 			atomic_store_explicit(&e->ext, dst, memory_order_relaxed);
 		}
 	}
 	memcpy(dst, path, len);
 	atomic_store_explicit(&e->len, (uint32_t)len, memory_order_relaxed);
+	return true;
 }
 
-/* Stores path (len bytes) as fd's. */
-static void set_path(int fd, const char *path, size_t len)
+/* Stores path (len bytes) as fd's; returns the generation that made, or 0
+ * if the path is not stored whole. */
+static uint32_t set_path(int fd, const char *path, size_t len)
 {
 	struct fd_entry *e = entry(fd, true);
 
 	if (!e || !write_begin(e))
-		return;
-	store(e, path, len);
-	write_end(e);
+		return 0;
+	bool whole = store(e, path, len);
+	uint32_t gen = write_end(e);
+	return whole ? gen : 0;
 }
 
 void iomon_fd_set(int fd, const char *path)
@@ -270,17 +275,16 @@ static bool is_absolute(const char *path, size_t len)
 	return len > 0 && path[0] == '/';
 }
 
-void iomon_fd_set_at(int fd, int dirfd, const char *path)
+uint32_t iomon_fd_set_at(int fd, int dirfd, const char *path)
 {
 	char abs[IOMON_STRING_MAX];
 
 	if (!path)
-		return;
+		return 0;
 	size_t len = strnlen(path, IOMON_STRING_MAX);
 	if (is_absolute(path, len))
-		set_path(fd, path, len);
-	else
-		set_path(fd, abs, join_at(dirfd, path, len, abs));
+		return set_path(fd, path, len);
+	return set_path(fd, abs, join_at(dirfd, path, len, abs));
 }
 
 void iomon_fd_copy(int to, int from)

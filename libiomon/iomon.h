@@ -171,6 +171,12 @@ void iomon_clock_init(void);
 struct iomon_call {
 	struct iomon_record rec;
 	uint64_t t0;
+	/* An open's path, which the fd table holds for rec.fd as of its
+	 * generation opened_gen (0: none): the record hands it to the
+	 * sender's slot for rec.fd, so that the next record of the descriptor
+	 * need not copy it again (core.c, stream.h). */
+	const char *opened_path;
+	uint32_t opened_gen;
 	char s1buf[128];
 	char s2buf[192];
 };
@@ -225,8 +231,10 @@ extern bool iomon_fds_unused;
 /* fd table: what each descriptor refers to (fdtable.c).  AT_FDCWD stands
  * for the working directory. */
 void iomon_fd_set(int fd, const char *path);
-/* path relative to dirfd's, stored as the absolute path it names. */
-void iomon_fd_set_at(int fd, int dirfd, const char *path);
+/* path relative to dirfd's, stored as the absolute path it names; returns
+ * the table generation (iomon_fd_gen) the change made, or 0 if it stored
+ * nothing. */
+uint32_t iomon_fd_set_at(int fd, int dirfd, const char *path);
 void iomon_fd_copy(int to, int from);
 void iomon_fd_forget(int fd);
 void iomon_fd_forget_range(unsigned first, unsigned last);

@@ -47,9 +47,12 @@
  * record whose fd is remembered, with no change to the table since, is
  * packed with FD_SAME and slot's number and no bytes; a new one with
  * FD_KEEP and the path as it is, which the sender writes as CSV into that
- * slot, and copies from there.  The slots stay in step because both sides
- * take the ring's records in one order; a fork child's owner forgets its
- * slots (iomon_ring_atfork_child).
+ * slot, and copies from there.  An open's record packs its path (s1) with
+ * FD_KEEP too, for its new descriptor, as of the generation its own entry
+ * in the table made (struct iomon_call's opened_path): the records of
+ * that descriptor's reads and writes that follow copy no path.  The slots
+ * stay in step because both sides take the ring's records in one order; a
+ * fork child's owner forgets its slots (iomon_ring_atfork_child).
  */
 #define IOMON_FD_SLOTS 2
 enum iomon_packed_kind {

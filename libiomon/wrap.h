@@ -288,53 +288,71 @@ static inline bool iomon_at_own(int dirfd, const char *path, int flags)
 #define IOMON_NAMES_OWN(FD, S1, S2) \
 	(IOMON_FD_OWN_##FD || IOMON_STR_OWN(S1) || IOMON_STR_OWN(S2))
 
-/* EFFECT rules: one part before the real call, one after.  Whether a row
- * has one decides if it may skip the bookkeeping when its domain is not
- * recorded; TABLE_ONLY, whether the effect only keeps the fd table, which
- * a process that records no fd's path does without (iomon_fds_unused). */
+/* EFFECT rules: one part before the real call (BEFORE), one as soon as it
+ * has returned, before the record (RETURNED), one after the record.
+ * Whether a row has one decides if it may skip the bookkeeping when its
+ * domain is not recorded; TABLE_ONLY, whether the effect only keeps the fd
+ * table, which a process that records no fd's path does without
+ * (iomon_fds_unused). */
 #define IOMON_HAS_EFFECT_NONE 0
 #define IOMON_TABLE_ONLY_NONE 0
 #define IOMON_EFFECT_BEFORE_NONE (void)0
+#define IOMON_EFFECT_RETURNED_NONE (void)0
 #define IOMON_EFFECT_NONE (void)0
 
+/* An open's path goes into the table before its record, which then hands
+ * it on to the sender (struct iomon_call's opened_path). */
 #define IOMON_HAS_EFFECT_OPENS(path) 1
 #define IOMON_TABLE_ONLY_OPENS(path) 1
 #define IOMON_EFFECT_BEFORE_OPENS(path) (void)0
-#define IOMON_EFFECT_OPENS(path) IOMON_EFFECT_OPENS_AT(AT_FDCWD, path)
+#define IOMON_EFFECT_RETURNED_OPENS(path) IOMON_EFFECT_RETURNED_OPENS_AT(AT_FDCWD, path)
+#define IOMON_EFFECT_OPENS(path) (void)0
 #define IOMON_HAS_EFFECT_OPENS_AT(dirfd, path) 1
 #define IOMON_TABLE_ONLY_OPENS_AT(dirfd, path) 1
 #define IOMON_EFFECT_BEFORE_OPENS_AT(dirfd, path) (void)0
-#define IOMON_EFFECT_OPENS_AT(dirfd, path) \
-	do { if (!failed && call.rec.fd >= 0) iomon_fd_set_at(call.rec.fd, dirfd, path); } while (0)
+#define IOMON_EFFECT_RETURNED_OPENS_AT(dirfd, path)                                 \
+	do {                                                                         \
+		if (!failed && call.rec.fd >= 0) {                                   \
+			call.opened_path = (path);                                   \
+			call.opened_gen = iomon_fd_set_at(call.rec.fd, dirfd, path); \
+		}                                                                    \
+	} while (0)
+#define IOMON_EFFECT_OPENS_AT(dirfd, path) (void)0
 
 /* A descriptor about to be closed can no longer be looked up afterwards. */
 #define IOMON_HAS_EFFECT_CLOSES 1
 #define IOMON_TABLE_ONLY_CLOSES 1
 #define IOMON_EFFECT_BEFORE_CLOSES if (record) iomon_fd_learn(call.rec.fd)
+#define IOMON_EFFECT_RETURNED_CLOSES (void)0
 #define IOMON_EFFECT_CLOSES iomon_fd_forget(call.rec.fd)
 #define IOMON_HAS_EFFECT_CLOSES_RANGE(first, last) 1
 #define IOMON_TABLE_ONLY_CLOSES_RANGE(first, last) 0
 #define IOMON_EFFECT_BEFORE_CLOSES_RANGE(first, last) (void)0
+#define IOMON_EFFECT_RETURNED_CLOSES_RANGE(first, last) (void)0
 #define IOMON_EFFECT_CLOSES_RANGE(first, last) \
 	do { if (!failed) iomon_fd_forget_range(first, last); } while (0)
 
 #define IOMON_HAS_EFFECT_DUPS(oldfd) 1
 #define IOMON_TABLE_ONLY_DUPS(oldfd) 1
 #define IOMON_EFFECT_BEFORE_DUPS(oldfd) (void)0
+#define IOMON_EFFECT_RETURNED_DUPS(oldfd) (void)0
 #define IOMON_EFFECT_DUPS(oldfd) do { if (!failed) iomon_fd_copy((int)ret, oldfd); } while (0)
 /* dup2/dup3 onto the library's socket move the socket out of the way. */
 #define IOMON_HAS_EFFECT_DUPS_ONTO(oldfd, newfd) 1
 #define IOMON_TABLE_ONLY_DUPS_ONTO(oldfd, newfd) 0
 #define IOMON_EFFECT_BEFORE_DUPS_ONTO(oldfd, newfd) iomon_fd_evict(oldfd, newfd)
+#define IOMON_EFFECT_RETURNED_DUPS_ONTO(oldfd, newfd) (void)0
 #define IOMON_EFFECT_DUPS_ONTO(oldfd, newfd) IOMON_EFFECT_DUPS(oldfd)
 
 #define IOMON_HAS_EFFECT_NEW_FD 1
 #define IOMON_TABLE_ONLY_NEW_FD 1
 #define IOMON_EFFECT_BEFORE_NEW_FD (void)0
+#define IOMON_EFFECT_RETURNED_NEW_FD (void)0
 #define IOMON_EFFECT_NEW_FD do { if (!failed) iomon_fd_forget((int)ret); } while (0)
 #define IOMON_HAS_EFFECT_NEW_FDS(fds) 1
 #define IOMON_TABLE_ONLY_NEW_FDS(fds) 1
 #define IOMON_EFFECT_BEFORE_NEW_FDS(fds) (void)0
+#define IOMON_EFFECT_RETURNED_NEW_FDS(fds) (void)0
 #define IOMON_EFFECT_NEW_FDS(fds) \
 	do { if (!failed) { iomon_fd_forget((fds)[0]); iomon_fd_forget((fds)[1]); } } while (0)
 
@@ -346,17 +364,20 @@ static inline bool iomon_at_own(int dirfd, const char *path, int flags)
 #define IOMON_HAS_EFFECT_NAMES_FD 1
 #define IOMON_TABLE_ONLY_NAMES_FD 1
 #define IOMON_EFFECT_BEFORE_NAMES_FD (void)0
+#define IOMON_EFFECT_RETURNED_NAMES_FD (void)0
 #define IOMON_EFFECT_NAMES_FD \
 	do { if (!failed && call.s1buf[0]) iomon_fd_set(call.rec.fd, call.s1buf); } while (0)
 #define IOMON_HAS_EFFECT_NAMES_RET 1
 #define IOMON_TABLE_ONLY_NAMES_RET 1
 #define IOMON_EFFECT_BEFORE_NAMES_RET (void)0
+#define IOMON_EFFECT_RETURNED_NAMES_RET (void)0
 #define IOMON_EFFECT_NAMES_RET \
 	do { if (!failed && call.s1buf[0]) iomon_fd_set((int)ret, call.s1buf); } while (0)
 
 #define IOMON_HAS_EFFECT_CHDIRS 1
 #define IOMON_TABLE_ONLY_CHDIRS 1
 #define IOMON_EFFECT_BEFORE_CHDIRS (void)0
+#define IOMON_EFFECT_RETURNED_CHDIRS (void)0
 #define IOMON_EFFECT_CHDIRS do { if (!failed) iomon_cwd_refresh(); } while (0)
 
 /* Only the record is cleared: s1buf and s2buf are written before any use,
@@ -374,7 +395,8 @@ static inline bool iomon_at_own(int dirfd, const char *path, int flags)
 	call.rec.fd = -1;                                                              \
 	call.rec.bytes = 0;                                                            \
 	call.rec.s1 = (struct iomon_str){ 0 };                                         \
-	call.rec.s2 = (struct iomon_str){ 0 }
+	call.rec.s2 = (struct iomon_str){ 0 };                                         \
+	call.opened_gen = 0
 
 /* The body shared by every generated wrapper. */
 #define IOMON_WRAPPER_BODY(RET, NAME, PARAMS, ARGS, DOMAIN, OP, FAIL, FD, BYTES, S1, S2, EFFECT) \
@@ -406,6 +428,7 @@ static inline bool iomon_at_own(int dirfd, const char *path, int flags)
 		bool failed = IOMON_FAIL_##FAIL;                                        \
 		(void)errno_before;                                                     \
 		IOMON_FD_AFTER_##FD;                                                    \
+		IOMON_EFFECT_RETURNED_##EFFECT;                                         \
 		if (record || IOMON_EFFECT_NEEDS_S1(EFFECT))                            \
 			call.rec.s1 = IOMON_STR_##S1;                                   \
 		if (record && IOMON_FD_SHAPE(S1, S2)) {                                 \
@@ -450,6 +473,7 @@ static inline bool iomon_at_own(int dirfd, const char *path, int flags)
 		call.t0 = record ? iomon_clock_ns() : 0;                                \
 		real ARGS;                                                              \
 		int saved_errno = errno;                                                \
+		IOMON_EFFECT_RETURNED_##EFFECT;                                         \
 		if (record) {                                                           \
 			call.rec.s1 = IOMON_STR_##S1;                                   \
 			call.rec.s2 = IOMON_STR_##S2;                                   \
