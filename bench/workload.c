@@ -251,20 +251,26 @@ static struct span small_files(uint64_t n, const char *dir, bool ab)
 	return span_end(t);
 }
 
+struct block_file {
+	int fd;
+	const char *path;
+};
+
 static inline __attribute__((always_inline)) void pread_pwrite_block(const struct io_calls *c,
-								     uint64_t n, int fd)
+								     uint64_t n,
+								     const struct block_file *f)
 {
 	for (uint64_t i = 0; i < n; i++) {
-		if (c->pread(fd, buf, BLOCK_BYTES, 0) != BLOCK_BYTES)
-			fail("pread", "the block file");
-		if (c->pwrite(fd, buf, BLOCK_BYTES, 0) != BLOCK_BYTES)
-			fail("pwrite", "the block file");
+		if (c->pread(f->fd, buf, BLOCK_BYTES, 0) != BLOCK_BYTES)
+			fail("pread", f->path);
+		if (c->pwrite(f->fd, buf, BLOCK_BYTES, 0) != BLOCK_BYTES)
+			fail("pwrite", f->path);
 	}
 }
 
-static void pread_pwrite_ab_block(const struct io_calls *c, uint64_t n, const void *fd)
+static void pread_pwrite_ab_block(const struct io_calls *c, uint64_t n, const void *file)
 {
-	pread_pwrite_block(c, n, *(const int *)fd);
+	pread_pwrite_block(c, n, file);
 }
 
 static struct span pread_pwrite(uint64_t n, const char *dir, bool ab)
@@ -285,12 +291,13 @@ static struct span pread_pwrite(uint64_t n, const char *dir, bool ab)
 	if (pwrite(fd, buf, BLOCK_BYTES, 0) != BLOCK_BYTES)
 		fail("pwrite", path);
 
+	const struct block_file file = { fd, path };
 	struct span t;
 	if (ab) {
-		t = ab_loop(n, 2, pread_pwrite_ab_block, &fd);
+		t = ab_loop(n, 2, pread_pwrite_ab_block, &file);
 	} else {
 		t = span_begin();
-		pread_pwrite_block(&own, n, fd);
+		pread_pwrite_block(&own, n, &file);
 		t = span_end(t);
 	}
 
