@@ -198,6 +198,20 @@ def print_table(head, rows, left=(0,)):
                                for i, (v, w) in enumerate(zip(r, widths))).rstrip())
 
 
+def record_check(config, runs):
+    """Whether a traced configuration's runs delivered other records than
+    the workload's wrapped calls; and the table's text for it."""
+    if not config.traced:
+        return False, ""
+    bad = [r for r in runs if r["records"] != r["expected_records"]]
+    if bad:
+        return True, "NOT AS EXPECTED in %d of %d runs: %s" % (
+            len(bad), len(runs),
+            ", ".join("%d records, %d expected" % (r["records"], r["expected_records"])
+                      for r in bad))
+    return False, "as expected in %d runs (%d)" % (len(runs), runs[0]["records"])
+
+
 def report_timing(mode, n, configs, results):
     """Prints the tables of one workload; returns whether a record count check failed."""
     bare = results["bare"]
@@ -249,17 +263,8 @@ def report_timing(mode, n, configs, results):
     for c in configs:
         rs = results[c.name]
         wall = per_call(c, "loop_ns")
-        records = ""
-        if c.traced:
-            bad = [r for r in rs if r["records"] != r["expected_records"]]
-            check_failed |= bool(bad)
-            if bad:
-                records = "NOT AS EXPECTED in %d of %d runs: %s" % (
-                    len(bad), len(rs),
-                    ", ".join("%d records, %d expected" % (r["records"], r["expected_records"])
-                              for r in bad))
-            else:
-                records = "as expected in %d runs (%d)" % (len(rs), rs[0]["records"])
+        failed, records = record_check(c, rs)
+        check_failed |= failed
         first = c is configs[0]
         wall_rows.append((c.name, fmt_ns(statistics.median(wall)),
                           "%s..%s" % (fmt_ns(min(wall)), fmt_ns(max(wall))),
@@ -346,8 +351,7 @@ on a machine this small shows in the runs above."""
 def within_process(args, workdir):
     """The "ab" runs, bare and under iomon, interleaved; returns whether a
     record count check failed."""
-    configs = [Config("bare", lambda trace: []),
-               Config("iomon", lambda trace: [args.iomon, "-o", trace, "--"], traced=True)]
+    configs = [c for c in configurations(args) if c.name in ("bare", "iomon")]
     check_failed = False
     print()
     print(AB_LEGEND)
@@ -373,12 +377,8 @@ def within_process(args, workdir):
                 texts.append("%+.0f (%.0f..%.0f)" % (r["ab_added_ns"] * calls,
                                                    r["ab_added_lo_ns"] * calls,
                                                    r["ab_added_hi_ns"] * calls))
-            records = ""
-            if c.traced:
-                bad = [r for r in runs if r["records"] != r["expected_records"]]
-                check_failed |= bool(bad)
-                records = ("NOT AS EXPECTED in %d of %d runs" % (len(bad), len(runs)) if bad
-                           else "as expected in %d runs" % len(runs))
+            failed, records = record_check(c, runs)
+            check_failed |= failed
             rows.append((c.name, "%+.0f" % statistics.median(added),
                          "%+.0f" % statistics.median(mean), "  ".join(texts), records))
         print_table(("configuration", "added ns/call", "mean", "each run: median (95% interval)",
