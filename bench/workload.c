@@ -16,8 +16,8 @@
  * clean-up) went to a wrapper, which is the number of records iomon must
  * deliver for this pid.  Whether a call is wrapped is asked of the dynamic
  * linker (dladdr), not assumed: the library's domains are chosen at build
- * time, and a stat or unlink wrapper may or may not be there.  Its own output goes through printf, which
- * calls no wrapped function.
+ * time, and a stat or unlink wrapper may or may not be there.  Its own
+ * output goes through printf, which calls no wrapped function.
  *
  * With "ab", the loop is timed against itself, within the one process:
  * blocks of AB_BLOCK iterations through the program's own calls (the
