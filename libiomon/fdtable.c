@@ -220,11 +220,9 @@ void iomon_cwd_refresh(void)
 	char cwd[IOMON_STRING_MAX];
 	long n = syscall(SYS_getcwd, cwd, sizeof(cwd));
 
-	if (n <= 1 || !write_begin(&cwd_entry))
-		return;
 	/* The kernel's length counts the final NUL. */
-	store(&cwd_entry, cwd, (size_t)n - 1);
-	write_end(&cwd_entry);
+	if (n > 1)
+		set_path(AT_FDCWD, cwd, (size_t)n - 1);
 }
 
 void iomon_fd_forget_range(unsigned first, unsigned last)
