@@ -551,16 +551,18 @@ bool iomon_sender_wait_for_room(struct iomon_ring *r, uint64_t tail)
 
 /*
  * How long the sender waits between looks at the rings: long enough that
- * a look finds something to send, short enough that the program's threads
- * seldom have to wake it (a wake-up is a system call in the program's
- * thread, and on a VM it costs more than a thousand records do:
- * BENCHMARKS.md).  A look that finds a ring a quarter full or more sets it
- * to POLL_MIN_MS; one that finds less than a sixteenth, or nothing, doubles
+ * a look finds something to send, and that looks are few (each costs the
+ * program's threads, on their own CPUs, more than the records it finds
+ * do: BENCHMARKS.md), short enough that the program's threads seldom have
+ * to wake it (a wake-up is a system call in the program's thread).  A
+ * look that finds a ring a quarter full or more sets it to POLL_MIN_NS
+ * (a thread busy with I/O fills a quarter of its ring in a few
+ * milliseconds); one that finds less than a sixteenth, or nothing, doubles
  * it, up to IOMON_FLUSH_MS.  A ring three quarters full wakes the sender
  * all the same (ring.c).  Without a connection, the next try is a full
  * period away (connect_collector: a few tries over half a second).
  */
-#define POLL_MIN_NS (1000 * 1000)
+#define POLL_MIN_NS (4 * 1000 * 1000)
 #define POLL_MAX_NS (IOMON_FLUSH_MS * UINT64_C(1000000))
 
 static uint64_t next_wait_ns(uint64_t wait_ns, uint64_t fullest)

@@ -8,11 +8,11 @@
  * writing it as a CSV line is left to whoever sends it.  One sender thread
  * per process (sender.c) writes and ships every ring's records over the
  * socket in batches, at the latest IOMON_FLUSH_MS after a record was made,
- * and as often as the rings fill, every millisecond at most (sender.c).  When the
- * collector is slower than the program, a full ring makes its thread wait
- * (lossless); when there is no collector, records are dropped and counted,
- * and the count is sent as a record of its own once a collector is
- * reachable again.
+ * and as often as the rings fill, every few milliseconds at most
+ * (sender.c).  When the collector is slower than the program, a full ring
+ * makes its thread wait (lossless); when there is no collector, records
+ * are dropped and counted, and the count is sent as a record of its own
+ * once a collector is reachable again.
  */
 #ifndef IOMON_STREAM_H
 #define IOMON_STREAM_H
@@ -26,7 +26,10 @@
 #include "format.h"
 #include "iomon.h"
 
-#define IOMON_RING_SIZE (64 * 1024)
+/* Big enough that a busy thread's ring fills in some milliseconds: each
+ * look of the sender at the rings costs the program's threads, even on
+ * another CPU (BENCHMARKS.md). */
+#define IOMON_RING_SIZE (256 * 1024)
 #define IOMON_FLUSH_MS 100
 
 /*
