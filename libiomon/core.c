@@ -23,10 +23,7 @@ IOMON_TLS int iomon_in_emit;
 
 void iomon_count_dropped(void)
 {
-	struct iomon_ring *r = iomon_ring_self();
-
-	if (r)
-		atomic_fetch_add_explicit(&r->dropped, 1, memory_order_relaxed);
+	iomon_ring_count_dropped(iomon_ring_self());
 }
 struct iomon_config iomon_config;
 /* What of iomon_config every record asks, on the hot page. */
@@ -281,6 +278,34 @@ char *iomon_put_packed(char *dst, const struct iomon_packed *pk, struct iomon_ri
 	return p;
 }
 
+/* The record, packed, into ring r; false if it had no room (the record
+ * is then counted as dropped). */
+static inline __attribute__((always_inline)) bool pack(struct iomon_ring *r,
+							 const struct iomon_record *rec,
+							 uint64_t start, uint64_t end,
+							 struct opened opened)
+{
+	size_t need = sizeof(struct iomon_packed) + packed_bound(rec->s1) +
+		      packed_bound(rec->s2) + IOMON_PACKED_ALIGN;
+	struct iomon_packed *pk = (void *)iomon_ring_reserve(r, need);
+	if (!pk)
+		return false;
+	pk->domain = rec->domain;
+	pk->op = rec->op;
+	pk->err = rec->err;
+	pk->fd = rec->fd;
+	pk->start = start;
+	pk->end = end;
+	pk->bytes = rec->bytes;
+	char *p = pack_str(r, pk->s, rec->s1, opened, &pk->s1_len, &pk->s1_kind);
+	p = pack_str(r, p, rec->s2, (struct opened){ 0 }, &pk->s2_len, &pk->s2_kind);
+	size_t size = (size_t)(p - (char *)pk);
+	size = (size + IOMON_PACKED_ALIGN - 1) & ~(size_t)(IOMON_PACKED_ALIGN - 1);
+	pk->size = (uint32_t)size;
+	iomon_ring_commit(r, (char *)pk + size);
+	return true;
+}
+
 /*
  * The record goes into the thread's ring packed: the sender writes it.
  * START and STOP are sent at once by the thread that makes them, without
@@ -296,26 +321,12 @@ static inline __attribute__((always_inline)) void emit(const struct iomon_record
 	struct iomon_ring *r = iomon_ring_self();
 	bool start_stop = rec->domain == IOMON_DOMAIN_START_STOP;
 
+	/* A thread that can have no ring (no memory for one) has its record
+	 * counted as dropped, and reported as any other drop. */
 	if (IOMON_UNLIKELY(!r))
+		iomon_ring_count_dropped(NULL);
+	else if (!pack(r, rec, start, end, opened))
 		return;
-	size_t need = sizeof(struct iomon_packed) + packed_bound(rec->s1) +
-		      packed_bound(rec->s2) + IOMON_PACKED_ALIGN;
-	struct iomon_packed *pk = (void *)iomon_ring_reserve(r, need);
-	if (!pk)
-		return;
-	pk->domain = rec->domain;
-	pk->op = rec->op;
-	pk->err = rec->err;
-	pk->fd = rec->fd;
-	pk->start = start;
-	pk->end = end;
-	pk->bytes = rec->bytes;
-	char *p = pack_str(r, pk->s, rec->s1, opened, &pk->s1_len, &pk->s1_kind);
-	p = pack_str(r, p, rec->s2, (struct opened){ 0 }, &pk->s2_len, &pk->s2_kind);
-	size_t size = (size_t)(p - (char *)pk);
-	size = (size + IOMON_PACKED_ALIGN - 1) & ~(size_t)(IOMON_PACKED_ALIGN - 1);
-	pk->size = (uint32_t)size;
-	iomon_ring_commit(r, (char *)pk + size);
 	/* After the commit: the sender may be ending (it ends when idle). */
 	uint8_t how = atomic_load_explicit(&send_how, memory_order_relaxed);
 	if (IOMON_LIKELY(!how && !start_stop)) {

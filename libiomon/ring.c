@@ -15,6 +15,8 @@ _Static_assert(IOMON_PACKED_MAX <= IOMON_RECORD_MAX, "a record fits in the overf
 _Static_assert(IOMON_RING_SIZE % IOMON_PACKED_ALIGN == 0, "records never straddle the end");
 
 static struct iomon_ring *_Atomic ring_list;
+/* Records of threads that could have no ring (no memory for one). */
+static _Atomic uint64_t no_ring_dropped;
 static IOMON_TLS struct iomon_ring *my_ring;
 IOMON_TLS bool iomon_thread_ended;
 static pthread_key_t exit_key;
@@ -75,6 +77,21 @@ struct iomon_ring *iomon_ring_self(void)
 	return r;
 }
 
+void iomon_ring_count_dropped(struct iomon_ring *r)
+{
+	atomic_fetch_add_explicit(r ? &r->dropped : &no_ring_dropped, 1, memory_order_relaxed);
+}
+
+uint64_t iomon_ring_no_ring_dropped(void)
+{
+	return atomic_load_explicit(&no_ring_dropped, memory_order_relaxed);
+}
+
+uint64_t iomon_ring_take_no_ring_dropped(void)
+{
+	return atomic_exchange_explicit(&no_ring_dropped, 0, memory_order_relaxed);
+}
+
 /* The owner reads the sender's tail only when the tail it saw last leaves
  * too little room, or the ring is three quarters full: not at every
  * record (stream.h). */
@@ -93,7 +110,7 @@ char *iomon_ring_reserve_slow(struct iomon_ring *r, size_t need)
 		if (IOMON_RING_SIZE - iomon_pos_used(head, tail) >= need)
 			return r->data + iomon_pos_bytes(head) % IOMON_RING_SIZE;
 		if (!iomon_sender_wait_for_room(r, tail)) {
-			atomic_fetch_add_explicit(&r->dropped, 1, memory_order_relaxed);
+			iomon_ring_count_dropped(r);
 			return NULL;
 		}
 	}
@@ -191,8 +208,10 @@ void iomon_ring_atfork_child(void)
 	struct iomon_ring *r = my_ring;
 
 	/* The other threads' rings were copied in the middle of whatever they
-	 * were doing; their records are the parent's to send.  Leave them. */
+	 * were doing; their records are the parent's to send, and so is the
+	 * count of records that had no ring.  Leave them. */
 	atomic_store_explicit(&ring_list, r, memory_order_relaxed);
+	atomic_store_explicit(&no_ring_dropped, 0, memory_order_relaxed);
 	if (!r)
 		return;
 	r->next = NULL;

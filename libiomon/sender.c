@@ -441,6 +441,7 @@ static bool drain(uint64_t *fullest, bool everything)
 #if defined(__x86_64__)
 	__asm__ volatile("lfence" ::: "memory");
 #endif
+	dropped += iomon_ring_take_no_ring_dropped();
 	for (struct iomon_ring *r = iomon_ring_first(); r; r = iomon_ring_reap(r)) {
 		/* Read first: the owner's line is written only if need be. */
 		if (atomic_load_explicit(&r->dropped, memory_order_relaxed))
@@ -468,7 +469,7 @@ static bool drain(uint64_t *fullest, bool everything)
  * caller holds send_lock (rings are freed under it). */
 static bool pending(void)
 {
-	if (dropped)
+	if (dropped || iomon_ring_no_ring_dropped())
 		return true;
 	for (struct iomon_ring *r = iomon_ring_first(); r; r = r->next)
 		if (iomon_ring_head(r) != iomon_ring_tail(r) ||

@@ -185,6 +185,9 @@ struct iomon_ring *iomon_ring_self(void);
 char *iomon_ring_reserve_slow(struct iomon_ring *r, size_t need);
 void iomon_ring_wrap(struct iomon_ring *r, size_t off, size_t n);
 void iomon_ring_filling(struct iomon_ring *r, uint64_t head, uint64_t next);
+/* A record the thread of r could not keep, counted for the sender to
+ * report; r NULL: a thread that could have no ring. */
+void iomon_ring_count_dropped(struct iomon_ring *r);
 
 static inline char *iomon_ring_reserve(struct iomon_ring *r, size_t need)
 {
@@ -238,6 +241,10 @@ uint64_t iomon_ring_head(struct iomon_ring *r);
 const struct iomon_packed *iomon_ring_next(struct iomon_ring *r, uint64_t *pos, void *buf);
 /* The end stamp of the record at pos (not the head), where it is. */
 uint64_t iomon_ring_end_stamp(const struct iomon_ring *r, uint64_t pos);
+/* The records of threads that could have no ring, counted since the count
+ * was last taken; taking it. */
+uint64_t iomon_ring_no_ring_dropped(void);
+uint64_t iomon_ring_take_no_ring_dropped(void);
 /* Frees the records before pos. */
 void iomon_ring_release(struct iomon_ring *r, uint64_t pos);
 /* Frees r if its thread has exited and nothing is left; returns the next. */

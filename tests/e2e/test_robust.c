@@ -776,6 +776,28 @@ Test(robust, a_thousand_threads_each_record_once)
 }
 
 /*
+ * A thread that has no room left for a ring (the address space limited
+ * by the program) cannot keep its records: its 500 writes are each counted
+ * as dropped, and the count reaches the collector.  The main thread's
+ * writes, made with room to spare, are recorded as ever.
+ */
+Test(robust, a_thread_with_no_room_for_a_ring_has_its_calls_counted_as_dropped)
+{
+	struct run r;
+	size_t writes = 0;
+
+	run_traced(&r, NONE, STRESS("noroom", "500"), NONE);
+	cr_assert_eq(r.status, 0, "stress noroom failed: %s", r.err);
+	cr_assert_eq(r.bad_lines, 0);
+	for (size_t i = 0; i < r.nrecs; i++)
+		writes += r.recs[i].op == O(WRITE) && strcmp(r.recs[i].s1, "/dev/null") == 0;
+	cr_assert_eq(writes, 2, "%zu writes recorded, not the main thread's 2", writes);
+	cr_assert_eq(dropped_total(&r), 500, "%llu calls counted as dropped, not 500",
+		     (unsigned long long)dropped_total(&r));
+	run_free(&r);
+}
+
+/*
  * Two threads take turns writing, a token handed between them: a call of
  * one happens before the other's next.  Each thread has a ring of its own,
  * and the records still come in the order of the calls, alternating.

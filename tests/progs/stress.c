@@ -9,6 +9,7 @@
  *   stress DIR chdir
  *   stress DIR many N
  *   stress DIR turns N
+ *   stress DIR noroom N
  * and prints its pid, then what the mode says below.  Every result is
  * checked here, so a library that changed one fails the run (exit 1, a line
  * on stderr) whatever the records say.  Output that depends on timing (how
@@ -26,6 +27,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/wait.h>
@@ -496,6 +499,49 @@ static int turns_mode(int argc, char **argv)
 	return 0;
 }
 
+/*
+ * noroom N: a thread that has too little address space left for the
+ * library's ring makes N writes to /dev/null: they cannot be recorded, and
+ * must be counted as dropped.  The main thread writes before and after.
+ * The limit leaves room for the thread's own stack (64 KiB), not for a
+ * mapping of 128 KiB more, which the program checks.
+ */
+static void *writes_to(void *arg)
+{
+	const int *fd_n = arg;
+
+	write_many(fd_n[0], fd_n[1]);
+	return NULL;
+}
+
+static int noroom_mode(int argc, char **argv)
+{
+	CHECK(argc == 1);
+	int fd_n[2] = { open("/dev/null", O_WRONLY), atoi(argv[0]) };
+	long pages = 0;
+	FILE *statm = fopen("/proc/self/statm", "r");
+	pthread_attr_t attr;
+	pthread_t thread;
+
+	CHECK(fd_n[0] >= 0 && fd_n[1] > 0 && statm && fscanf(statm, "%ld", &pages) == 1);
+	CHECK(fclose(statm) == 0);
+	write_many(fd_n[0], 1);
+	CHECK(pthread_attr_init(&attr) == 0 && pthread_attr_setstacksize(&attr, 64 * 1024) == 0);
+	struct rlimit as = { (rlim_t)pages * (rlim_t)sysconf(_SC_PAGESIZE) + 128 * 1024,
+			     RLIM_INFINITY };
+	CHECK(setrlimit(RLIMIT_AS, &as) == 0);
+	void *more = mmap(NULL, 256 * 1024, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	CHECK(more == MAP_FAILED && errno == ENOMEM);
+	CHECK(pthread_create(&thread, &attr, writes_to, fd_n) == 0);
+	CHECK(pthread_join(thread, NULL) == 0);
+	as.rlim_cur = RLIM_INFINITY;
+	CHECK(setrlimit(RLIMIT_AS, &as) == 0);
+	write_many(fd_n[0], 1);
+	CHECK(close(fd_n[0]) == 0);
+	printf("ok\n");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 3) {
@@ -525,6 +571,8 @@ int main(int argc, char **argv)
 		return many_mode(argc, argv);
 	if (strcmp(mode, "turns") == 0)
 		return turns_mode(argc, argv);
+	if (strcmp(mode, "noroom") == 0)
+		return noroom_mode(argc, argv);
 	fprintf(stderr, "stress: no mode %s\n", mode);
 	return 2;
 }
