@@ -322,7 +322,8 @@ static inline __attribute__((always_inline)) void emit(const struct iomon_record
 	bool start_stop = rec->domain == IOMON_DOMAIN_START_STOP;
 
 	/* A thread that can have no ring (no memory for one) has its record
-	 * counted as dropped, and reported as any other drop. */
+	 * counted as dropped, and reported as any other drop; its next record
+	 * tries for a ring again (iomon_ring_self). */
 	if (IOMON_UNLIKELY(!r))
 		iomon_ring_count_dropped(NULL);
 	else if (!pack(r, rec, start, end, opened))
