@@ -262,20 +262,49 @@ static char *put_packed_str(char *dst, const char *s, size_t len, uint8_t kind,
 	return dst + len;
 }
 
+/* A number of a packed record that its header's field was too narrow
+ * for, in place of that field's: *v, if flag is set. */
+static const char *take_wide(const char *p, const struct iomon_packed *pk, uint8_t flag,
+			     uint64_t *v)
+{
+	if (!(pk->wide & flag))
+		return p;
+	memcpy(v, p, sizeof(*v));
+	return p + sizeof(*v);
+}
+
 char *iomon_put_packed(char *dst, const struct iomon_packed *pk, struct iomon_ring *r)
 {
+	uint64_t dur = pk->dur, bytes = pk->bytes, err = pk->err;
+	const char *s = pk->s;
+
+	if (IOMON_UNLIKELY(pk->wide)) {
+		s = take_wide(s, pk, IOMON_PACKED_WIDE_DUR, &dur);
+		s = take_wide(s, pk, IOMON_PACKED_WIDE_BYTES, &bytes);
+		s = take_wide(s, pk, IOMON_PACKED_WIDE_ERR, &err);
+	}
 	const struct iomon_record rec = {
-		.ts = iomon_unix_seconds(pk->end), .dur_ns = iomon_stamps_ns(pk->start, pk->end),
+		.ts = iomon_unix_seconds(pk->end), .dur_ns = iomon_stamps_ns(pk->end - dur, pk->end),
 		.domain = pk->domain, .op = pk->op,
-		.err = pk->err, .fd = pk->fd, .bytes = pk->bytes,
+		.err = (int32_t)err, .fd = pk->fd, .bytes = bytes,
 	};
 	char *p = put_head(dst, &rec);
 
-	p = put_packed_str(p, pk->s, pk->s1_len, pk->s1_kind, r);
+	p = put_packed_str(p, s, pk->s1_len, pk->kinds & 15, r);
 	*p++ = ',';
-	p = put_packed_str(p, pk->s + pk->s1_len, pk->s2_len, pk->s2_kind, r);
+	p = put_packed_str(p, s + pk->s1_len, pk->s2_len, pk->kinds >> 4, r);
 	*p++ = '\n';
 	return p;
+}
+
+/* A number of the record after its header, whole, when it does not fit
+ * the header's field. */
+static inline __attribute__((always_inline)) char *put_wide(char *p, uint8_t *wide, uint8_t flag,
+							      uint64_t v)
+{
+	*wide |= flag;
+	memcpy(p, &v, sizeof(v));
+	return p + sizeof(v);
 }
 
 /* The record, packed, into ring r; false if it had no room (the record
@@ -285,23 +314,38 @@ static inline __attribute__((always_inline)) bool pack(struct iomon_ring *r,
 							 uint64_t start, uint64_t end,
 							 struct opened opened)
 {
-	size_t need = sizeof(struct iomon_packed) + packed_bound(rec->s1) +
+	size_t need = sizeof(struct iomon_packed) + 3 * 8 + packed_bound(rec->s1) +
 		      packed_bound(rec->s2) + IOMON_PACKED_ALIGN;
 	struct iomon_packed *pk = (void *)iomon_ring_reserve(r, need);
 	if (!pk)
 		return false;
-	pk->domain = rec->domain;
-	pk->op = rec->op;
-	pk->err = rec->err;
-	pk->fd = rec->fd;
-	pk->start = start;
-	pk->end = end;
-	pk->bytes = rec->bytes;
-	char *p = pack_str(r, pk->s, rec->s1, opened, &pk->s1_len, &pk->s1_kind);
-	p = pack_str(r, p, rec->s2, (struct opened){ 0 }, &pk->s2_len, &pk->s2_kind);
+	uint64_t dur = end - start;
+	uint8_t wide = 0;
+	char *p = pk->s;
+	if (IOMON_UNLIKELY(dur > UINT32_MAX))
+		p = put_wide(p, &wide, IOMON_PACKED_WIDE_DUR, dur);
+	if (IOMON_UNLIKELY(rec->bytes > UINT32_MAX))
+		p = put_wide(p, &wide, IOMON_PACKED_WIDE_BYTES, rec->bytes);
+	if (IOMON_UNLIKELY((uint32_t)rec->err > UINT16_MAX))
+		p = put_wide(p, &wide, IOMON_PACKED_WIDE_ERR, (uint64_t)(int64_t)rec->err);
+	uint16_t s1_len, s2_len;
+	uint8_t s1_kind, s2_kind;
+	p = pack_str(r, p, rec->s1, opened, &s1_len, &s1_kind);
+	p = pack_str(r, p, rec->s2, (struct opened){ 0 }, &s2_len, &s2_kind);
 	size_t size = (size_t)(p - (char *)pk);
 	size = (size + IOMON_PACKED_ALIGN - 1) & ~(size_t)(IOMON_PACKED_ALIGN - 1);
-	pk->size = (uint32_t)size;
+	pk->size = (uint16_t)size;
+	pk->domain = (uint8_t)rec->domain;
+	pk->op = (uint8_t)rec->op;
+	pk->kinds = (uint8_t)(s1_kind | s2_kind << 4);
+	pk->wide = wide;
+	pk->err = (uint16_t)rec->err;
+	pk->fd = rec->fd;
+	pk->s1_len = s1_len;
+	pk->s2_len = s2_len;
+	pk->dur = (uint32_t)dur;
+	pk->bytes = (uint32_t)rec->bytes;
+	pk->end = end;
 	iomon_ring_commit(r, (char *)pk + size);
 	return true;
 }

@@ -66,28 +66,51 @@ enum iomon_packed_kind {
 	IOMON_PACKED_FD_SAME = IOMON_PACKED_FD_KEEP + IOMON_FD_SLOTS,	/* + slot */
 };
 
-/* A record in a ring: this header, then s1's bytes, then s2's, padded to a
- * multiple of IOMON_PACKED_ALIGN bytes (size). */
+/*
+ * A record in a ring: this header, then the wide numbers its flags name
+ * (8 bytes each, in the order of the flags), then s1's bytes, then s2's,
+ * padded to a multiple of IOMON_PACKED_ALIGN bytes (size).
+ *
+ * Small, because every cache line of the ring costs the calling thread:
+ * the sender reads it on another CPU, and the writer must take it back
+ * when it comes round again (some 20-30 ns a line on the machine of
+ * BENCHMARKS.md).  32 bytes is two records of a read a line.  The numbers
+ * that seldom need more than 32 bits (a call's duration in clock ticks, its
+ * bytes) or 16 (an error) have them, and the rare record whose numbers do
+ * not fit carries them whole after the header.
+ */
+enum {
+	IOMON_PACKED_WIDE_DUR = 1,	/* the duration, a uint64_t */
+	IOMON_PACKED_WIDE_BYTES = 2,	/* the bytes, a uint64_t */
+	IOMON_PACKED_WIDE_ERR = 4,	/* the error, an int64_t */
+};
+
 struct iomon_packed {
-	uint32_t size;
-	uint16_t domain;
-	uint16_t op;
-	int32_t err;
+	uint16_t size;
+	uint8_t domain;
+	uint8_t op;
+	uint8_t kinds;			/* s1's kind, then s2's << 4 */
+	uint8_t wide;			/* IOMON_PACKED_WIDE_* */
+	uint16_t err;
 	int32_t fd;
 	uint16_t s1_len;
 	uint16_t s2_len;
-	uint8_t s1_kind;
-	uint8_t s2_kind;
-	uint8_t pad[2];
-	uint64_t start;			/* the call's stamps (iomon.h) */
-	uint64_t end;
-	uint64_t bytes;
+	uint32_t dur;			/* end - start, in the stamps' units */
+	uint32_t bytes;
+	uint64_t end;			/* the call's end stamp (iomon.h) */
 	char s[];
 };
 
 #define IOMON_PACKED_ALIGN 8
-/* The largest packed record: two strings of IOMON_FIELD_MAX bytes. */
-#define IOMON_PACKED_MAX (sizeof(struct iomon_packed) + 2 * IOMON_FIELD_MAX + IOMON_PACKED_ALIGN)
+/* The largest packed record: every wide number, two strings of
+ * IOMON_FIELD_MAX bytes. */
+#define IOMON_PACKED_MAX \
+	(sizeof(struct iomon_packed) + 3 * 8 + 2 * IOMON_FIELD_MAX + IOMON_PACKED_ALIGN)
+_Static_assert(sizeof(struct iomon_packed) == 32, "two read records a cache line");
+_Static_assert(IOMON_PACKED_MAX <= UINT16_MAX, "a record's size fits its field");
+_Static_assert(IOMON_DOMAIN_COUNT <= UINT8_MAX + 1 && IOMON_OP_COUNT <= UINT8_MAX + 1,
+	       "domains and ops fit a byte");
+_Static_assert(IOMON_PACKED_FD_SAME + IOMON_FD_SLOTS <= 16, "a kind fits in four bits");
 
 struct iomon_ring;
 /* The CSV line of a packed record of ring r; dst needs IOMON_RECORD_MAX

@@ -801,6 +801,36 @@ Test(robust, a_thread_with_no_room_for_a_ring_has_its_calls_counted_as_dropped)
 }
 
 /*
+ * A call's duration and bytes are kept in 32 bits in the library's buffer
+ * when they fit; a read that waited 4.5 s (more than 2^32 ticks of the
+ * clock) and an fwrite of 5 GiB are recorded with theirs whole.
+ */
+Test(robust, a_long_call_and_a_large_one_keep_their_duration_and_bytes)
+{
+	const struct rec *wait = NULL, *large = NULL;
+	struct run r;
+
+	run_traced(&r, NONE, STRESS("wide"), NONE);
+	cr_assert_eq(r.status, 0, "stress wide failed: %s", r.err);
+	cr_assert_eq(r.bad_lines, 0);
+	for (size_t i = 0; i < r.nrecs; i++) {
+		const struct rec *rec = &r.recs[i];
+		if (rec->op == O(READ) && rec->bytes == 1 && strncmp(rec->s1, "pipe:", 5) == 0)
+			wait = rec;
+		if (rec->op == O(WRITE) && strcmp(rec->s1, "/dev/null") == 0)
+			large = rec;
+	}
+	cr_assert(wait != NULL, "no record of the read of the pipe");
+	/* The writer's 4.5 s start before the read does: a little less. */
+	cr_assert(wait->duration_ns >= 4400000000u && wait->duration_ns < 60000000000u,
+		  "the read that waited 4.5 s took %llu ns", (unsigned long long)wait->duration_ns);
+	cr_assert(large != NULL, "no record of the fwrite to /dev/null");
+	cr_assert_eq(large->bytes, (uint64_t)5 << 30, "the fwrite of 5 GiB wrote %llu bytes",
+		     (unsigned long long)large->bytes);
+	run_free(&r);
+}
+
+/*
  * Two threads take turns writing, a token handed between them: a call of
  * one happens before the other's next.  Each thread has a ring of its own,
  * and the records still come in the order of the calls, alternating.

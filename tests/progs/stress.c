@@ -10,6 +10,7 @@
  *   stress DIR many N
  *   stress DIR turns N
  *   stress DIR noroom N
+ *   stress DIR wide
  * and prints its pid, then what the mode says below.  Every result is
  * checked here, so a library that changed one fails the run (exit 1, a line
  * on stderr) whatever the records say.  Output that depends on timing (how
@@ -557,6 +558,47 @@ static int noroom_mode(int argc, char **argv)
 	return 0;
 }
 
+/*
+ * wide: two calls whose numbers are wider than a record's usual fields in
+ * the library's buffer (libiomon/stream.h): a read of a pipe that waits
+ * 4.5 s, more than 2^32 ticks of any clock the library times calls with,
+ * and an fwrite of 5 GiB to /dev/null, from a mapping never touched.
+ */
+#define WIDE_WAIT_US 4500000
+#define WIDE_BYTES ((size_t)5 << 30)
+
+static void *write_later(void *arg)
+{
+	const int *fd = arg;
+
+	pause_us(WIDE_WAIT_US);
+	CHECK(write(*fd, "x", 1) == 1);
+	return NULL;
+}
+
+static int wide_mode(void)
+{
+	int p[2];
+	pthread_t t;
+	char c;
+
+	CHECK(pipe(p) == 0);
+	CHECK(pthread_create(&t, NULL, write_later, &p[1]) == 0);
+	CHECK(read(p[0], &c, 1) == 1 && c == 'x');
+	CHECK(pthread_join(t, NULL) == 0);
+	CHECK(close(p[0]) == 0 && close(p[1]) == 0);
+	void *zeros = mmap(NULL, WIDE_BYTES, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+			   -1, 0);
+	CHECK(zeros != MAP_FAILED);
+	FILE *null = fopen("/dev/null", "w");
+	CHECK(null != NULL);
+	CHECK(fwrite(zeros, 1, WIDE_BYTES, null) == WIDE_BYTES);
+	CHECK(fclose(null) == 0);
+	CHECK(munmap(zeros, WIDE_BYTES) == 0);
+	printf("ok\n");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 3) {
@@ -588,6 +630,8 @@ int main(int argc, char **argv)
 		return turns_mode(argc, argv);
 	if (strcmp(mode, "noroom") == 0)
 		return noroom_mode(argc, argv);
+	if (strcmp(mode, "wide") == 0)
+		return wide_mode();
 	fprintf(stderr, "stress: no mode %s\n", mode);
 	return 2;
 }
