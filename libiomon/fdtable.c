@@ -155,17 +155,12 @@ void iomon_fd_forget(int fd)
 	write_end(e);
 }
 
-/* Fills an entry the table has never seen from the kernel's own view.  The
- * library's own descriptor is not open, to the program: a record of a call
- * on it names no file, as for any descriptor that is not open. */
-static void learn(int fd)
+/* Fills an entry the table has never seen from the kernel's own view.
+ * Apart from learn(), as set_path_at() is from iomon_fd_set_at(): the
+ * calls that find the entry known, each close among them, leave its
+ * buffer's page alone. */
+static __attribute__((noinline)) void learn_unknown(int fd)
 {
-	struct fd_entry *known = entry(fd, false);
-
-	if (iomon_fd_is_own(fd))
-		return;
-	if (known && atomic_load_explicit(&known->len, memory_order_relaxed) != UNKNOWN)
-		return;
 	if (fd == AT_FDCWD) {
 		iomon_cwd_refresh();
 		return;
@@ -185,6 +180,19 @@ static void learn(int fd)
 	if (atomic_load_explicit(&e->len, memory_order_relaxed) == UNKNOWN)
 		store(e, target, (size_t)n);
 	write_end(e);
+}
+
+/* The library's own descriptor is not open, to the program: a record of a
+ * call on it names no file, as for any descriptor that is not open. */
+static void learn(int fd)
+{
+	struct fd_entry *known = entry(fd, false);
+
+	if (iomon_fd_is_own(fd))
+		return;
+	if (known && atomic_load_explicit(&known->len, memory_order_relaxed) != UNKNOWN)
+		return;
+	learn_unknown(fd);
 }
 
 static inline __attribute__((always_inline)) char *copy_out(char *dst, struct fd_entry *e, bool *unknown)
@@ -273,16 +281,26 @@ static bool is_absolute(const char *path, size_t len)
 	return len > 0 && path[0] == '/';
 }
 
-uint32_t iomon_fd_set_at(int fd, int dirfd, const char *path)
+/* A relative path's half of iomon_fd_set_at(): apart, so that the buffer
+ * it needs is not on the stack of every open.  A frame of 4 KiB takes the
+ * stack into a page of its own at each call, and each page a call touches
+ * costs a page walk after the system call (BENCHMARKS.md, "Pages"). */
+static __attribute__((noinline)) uint32_t set_path_at(int fd, int dirfd, const char *path,
+						       size_t len)
 {
 	char abs[IOMON_STRING_MAX];
 
+	return set_path(fd, abs, join_at(dirfd, path, len, abs));
+}
+
+uint32_t iomon_fd_set_at(int fd, int dirfd, const char *path)
+{
 	if (!path)
 		return 0;
 	size_t len = strnlen(path, IOMON_STRING_MAX);
 	if (is_absolute(path, len))
 		return set_path(fd, path, len);
-	return set_path(fd, abs, join_at(dirfd, path, len, abs));
+	return set_path_at(fd, dirfd, path, len);
 }
 
 void iomon_fd_copy(int to, int from)
