@@ -71,9 +71,10 @@ enum iomon_packed_kind {
  * (8 bytes each, in the order of the flags), then s1's bytes, then s2's,
  * padded to a multiple of IOMON_PACKED_ALIGN bytes (size).
  *
- * Small, because every cache line of the ring costs the calling thread:
- * the sender reads it on another CPU, and the writer must take it back
- * when it comes round again (some 20-30 ns a line on the machine of
+ * Small: a ring holds more records before its owner must wait for the
+ * sender or drop (8192 reads in 256 KiB), and the sender reads fewer cache
+ * lines on another CPU, each of which the writer must take back when it
+ * comes round again (a record one line longer cost 18 ns more:
  * BENCHMARKS.md).  32 bytes is two records of a read a line.  The numbers
  * that seldom need more than 32 bits (a call's duration in clock ticks, its
  * bytes) or 16 (an error) have them, and the rare record whose numbers do
