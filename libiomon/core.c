@@ -219,7 +219,8 @@ static inline __attribute__((always_inline)) char *pack_str(struct iomon_ring *r
 			memcpy(dst, s.ptr, s.len);
 		end = dst + s.len;
 		if (o.gen && s.ptr == o.path)
-			*kind = (uint8_t)(IOMON_PACKED_FD_KEEP + iomon_ring_take_slot(r, o.fd, o.gen));
+			*kind = (uint8_t)(IOMON_PACKED_FD_KEEP +
+					  iomon_ring_take_slot(r, o.fd, o.gen));
 		else
 			*kind = IOMON_PACKED_RAW;
 	} else if (s.kind == IOMON_STR_OFLAGS) {
@@ -284,7 +285,8 @@ char *iomon_put_packed(char *dst, const struct iomon_packed *pk, struct iomon_ri
 		s = take_wide(s, pk, IOMON_PACKED_WIDE_ERR, &err);
 	}
 	const struct iomon_record rec = {
-		.ts = iomon_unix_seconds(pk->end), .dur_ns = iomon_stamps_ns(pk->end - dur, pk->end),
+		.ts = iomon_unix_seconds(pk->end),
+		.dur_ns = iomon_stamps_ns(pk->end - dur, pk->end),
 		.domain = pk->domain, .op = pk->op,
 		.err = (int32_t)err, .fd = pk->fd, .bytes = bytes,
 	};
@@ -314,7 +316,7 @@ static inline __attribute__((always_inline)) bool pack(struct iomon_ring *r,
 							 uint64_t start, uint64_t end,
 							 struct opened opened)
 {
-	size_t need = sizeof(struct iomon_packed) + 3 * 8 + packed_bound(rec->s1) +
+	size_t need = sizeof(struct iomon_packed) + IOMON_PACKED_WIDE_MAX + packed_bound(rec->s1) +
 		      packed_bound(rec->s2) + IOMON_PACKED_ALIGN;
 	struct iomon_packed *pk = (void *)iomon_ring_reserve(r, need);
 	if (!pk)

@@ -85,6 +85,8 @@ enum {
 	IOMON_PACKED_WIDE_BYTES = 2,	/* the bytes, a uint64_t */
 	IOMON_PACKED_WIDE_ERR = 4,	/* the error, an int64_t */
 };
+/* The most bytes a record's wide numbers take: all three. */
+#define IOMON_PACKED_WIDE_MAX (3 * sizeof(uint64_t))
 
 struct iomon_packed {
 	uint16_t size;
@@ -105,8 +107,9 @@ struct iomon_packed {
 #define IOMON_PACKED_ALIGN 8
 /* The largest packed record: every wide number, two strings of
  * IOMON_FIELD_MAX bytes. */
-#define IOMON_PACKED_MAX \
-	(sizeof(struct iomon_packed) + 3 * 8 + 2 * IOMON_FIELD_MAX + IOMON_PACKED_ALIGN)
+#define IOMON_PACKED_MAX                                                  \
+	(sizeof(struct iomon_packed) + IOMON_PACKED_WIDE_MAX + 2 * IOMON_FIELD_MAX + \
+	 IOMON_PACKED_ALIGN)
 _Static_assert(sizeof(struct iomon_packed) == 32, "two read records a cache line");
 _Static_assert(IOMON_PACKED_MAX <= UINT16_MAX, "a record's size fits its field");
 _Static_assert(IOMON_DOMAIN_COUNT <= UINT8_MAX + 1 && IOMON_OP_COUNT <= UINT8_MAX + 1,
