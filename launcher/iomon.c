@@ -32,17 +32,13 @@
 #include "output.h"
 #include "record.h"
 #include "report.h"
+#include "settings.h"
 #include "summary.h"
 
 #define TRY "iomon --help"
 
 /* Long options without a short form. */
 enum { OPT_DROP = 0x100, OPT_EXCLUDE, OPT_SLOWER_THAN, OPT_ERRORS_ONLY, OPT_FORMAT };
-
-/* Longest --start-after and --slower-than values, in seconds and in
- * milliseconds: a year, more than anyone waits, and no overflow. */
-#define START_AFTER_MAX (366LL * 24 * 3600)
-#define SLOWER_THAN_MAX (366LL * 24 * 3600 * 1000)
 
 struct options {
 	char facility[IOMON_FACILITY_MAX + 1]; /* "" when not given */
@@ -108,45 +104,6 @@ static void usage(void)
 	    IOMON_FACILITY_MAX, IOMON_ENV_FACILITY);
 }
 
-static void set_facility(struct options *o, const char *id)
-{
-	if (*id == '\0')
-		usage_error(TRY, "facility must not be empty");
-	for (const char *p = id; *p; p++)
-		if (!iomon_is_facility_char((unsigned char)*p))
-			usage_error(TRY, "facility '%s': only A-Z a-z 0-9 _ . - are allowed", id);
-	if (strlcpy(o->facility, id, sizeof(o->facility)) >= sizeof(o->facility))
-		warnx("facility '%s' cut to '%s'", id, o->facility);
-}
-
-/* A comma-separated list of domain names (any case), or ALL. */
-static void check_domains(const char *list)
-{
-	const char *p = list;
-
-	if (*list == '\0')
-		usage_error(TRY, "domain list must not be empty");
-	if (strcasecmp(list, "ALL") == 0)
-		return;
-	for (;;) {
-		size_t n = strcspn(p, ",");
-		unsigned d;
-
-		for (d = 0; d < IOMON_DOMAIN_COUNT; d++)
-			if (strlen(iomon_domain_name(d)) == n &&
-			    strncasecmp(p, iomon_domain_name(d), n) == 0)
-				break;
-		if (d == IOMON_DOMAIN_COUNT)
-			usage_error(TRY,
-				    "unknown domain '%.*s' in '%s' (see DOMAINS in man iomon, "
-				    "or use ALL)",
-				    (int)n, p, list);
-		if (p[n] == '\0')
-			return;
-		p += n + 1;
-	}
-}
-
 /* Appends prefix, made absolute, to the ':'-separated list *list. */
 static void add_prefix(char **list, const char *prefix, const char *option)
 {
@@ -203,14 +160,13 @@ static void parse_options(int argc, char **argv, struct options *o)
 	    {NULL, 0, NULL, 0},
 	};
 	const char *errstr;
-	uint64_t unused;
 	int c;
 
 	*o = (struct options){.format = OUTPUT_CSV};
 	while ((c = getopt_long(argc, argv, optstring, longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
-			set_facility(o, optarg);
+			check_facility(OPTION("--facility"), optarg, o->facility);
 			break;
 		case 's':
 			if (*optarg == '\0')
@@ -235,7 +191,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 			o->summary = true;
 			break;
 		case 'd':
-			check_domains(optarg);
+			check_domains(OPTION("--domains"), optarg);
 			o->domains = optarg;
 			break;
 		case 'P':
@@ -245,19 +201,13 @@ static void parse_options(int argc, char **argv, struct options *o)
 			add_prefix(&o->exclude, optarg, "--exclude");
 			break;
 		case 'e':
-			if (!parse_decimal(optarg, START_AFTER_MAX, &o->start_after_ns))
-				usage_error(TRY,
-					    "start-after '%s': it must be a number of seconds, "
-					    "such as 2 or 2.5, up to %lld",
-					    optarg, START_AFTER_MAX);
+			check_decimal(OPTION("--start-after"), optarg, START_AFTER_MAX, "seconds",
+				      &o->start_after_ns);
 			o->start_after_given = true;
 			break;
 		case OPT_SLOWER_THAN:
-			if (!parse_decimal(optarg, SLOWER_THAN_MAX, &unused))
-				usage_error(TRY,
-					    "slower-than '%s': it must be a number of milliseconds, "
-					    "such as 10 or 0.5, up to %lld",
-					    optarg, SLOWER_THAN_MAX);
+			check_decimal(OPTION("--slower-than"), optarg, SLOWER_THAN_MAX,
+				      "milliseconds", NULL);
 			o->slower_than = optarg;
 			break;
 		case OPT_ERRORS_ONLY:
@@ -281,12 +231,61 @@ static void parse_options(int argc, char **argv, struct options *o)
 	}
 	if (optind == argc)
 		usage_error(TRY, "no command to run");
+	if (o->paths)
+		check_prefixes(OPTION("--path"), o->paths);
+	if (o->exclude)
+		check_prefixes(OPTION("--exclude"), o->exclude);
 	if (o->port && (o->output || o->format_given || o->summary))
 		usage_error(TRY,
 			    "-o, --format and -c cannot be used with -p: the collector on port %u "
 			    "writes the records",
 			    o->port);
 	o->command = argv + optind;
+}
+
+/* A variable the command would inherit from iomon's environment: NULL
+ * when an option sets it, or when it is unset or empty (which the library
+ * takes as unset). */
+static const char *inherited(const char *name, bool set_by_option)
+{
+	const char *v = set_by_option ? NULL : getenv(name);
+
+	return v && *v ? v : NULL;
+}
+
+/* What the command inherits is checked as an option is: the library would
+ * take a bad value for its default without a word, and MONITOR_DOMAINS=NOPE
+ * would record everything. */
+static void check_inherited(const struct options *o)
+{
+	const char *v;
+
+	if ((v = inherited(IOMON_ENV_FACILITY, *o->facility)))
+		check_facility(INHERITED(IOMON_ENV_FACILITY), v, NULL);
+	if ((v = inherited(IOMON_ENV_DOMAINS, o->domains)))
+		check_domains(INHERITED(IOMON_ENV_DOMAINS), v);
+	if ((v = inherited(IOMON_ENV_PATHS, o->paths)))
+		check_prefixes(INHERITED(IOMON_ENV_PATHS), v);
+	if ((v = inherited(IOMON_ENV_EXCLUDE, o->exclude)))
+		check_prefixes(INHERITED(IOMON_ENV_EXCLUDE), v);
+	/* -e sets IOMON_START_AT, which wins over START_ON_ELAPSED. */
+	if ((v = inherited(IOMON_ENV_START_ON_ELAPSED, o->start_after_given)))
+		check_decimal(INHERITED(IOMON_ENV_START_ON_ELAPSED), v, START_AFTER_MAX, "seconds",
+			      NULL);
+	if ((v = inherited(IOMON_ENV_START_AT, o->start_after_given)))
+		check_instant(INHERITED(IOMON_ENV_START_AT), v);
+	if ((v = inherited(IOMON_ENV_SLOWER_THAN, o->slower_than)))
+		check_decimal(INHERITED(IOMON_ENV_SLOWER_THAN), v, SLOWER_THAN_MAX, "milliseconds",
+			      NULL);
+	if ((v = inherited(IOMON_ENV_ERRORS_ONLY, o->errors_only)))
+		check_switch(INHERITED(IOMON_ENV_ERRORS_ONLY), v);
+	if ((v = inherited(IOMON_ENV_UNBUFFERED, o->unbuffered)))
+		check_switch(INHERITED(IOMON_ENV_UNBUFFERED), v);
+	if ((v = inherited(IOMON_ENV_DROP, o->drop)))
+		check_switch(INHERITED(IOMON_ENV_DROP), v);
+	/* Without -p, iomon sets the port and the token of its own collector. */
+	if (o->port && (v = inherited(IOMON_ENV_TOKEN, false)))
+		check_token(INHERITED(IOMON_ENV_TOKEN), v);
 }
 
 static void set_env(const char *name, const char *value)
@@ -529,6 +528,7 @@ int main(int argc, char **argv)
 	if (argc > 1 && strcmp(argv[1], "listen") == 0)
 		return listen_main(argc - 1, argv + 1);
 	parse_options(argc, argv, &o);
+	check_inherited(&o);
 	export_options(&o);
 	/* In the environment now. */
 	free(o.paths);

@@ -135,6 +135,11 @@ enum iomon_op { IOMON_OP_LIST(IOMON_ENUM_OP) IOMON_OP_COUNT };
 #define IOMON_ENV_START_AT "IOMON_START_AT"
 #define IOMON_ENV_SLOWER_THAN "IOMON_SLOWER_THAN"
 #define IOMON_ENV_ERRORS_ONLY "IOMON_ERRORS_ONLY"
+/* The most path prefixes IOMON_PATHS and IOMON_EXCLUDE each hold, and the
+ * bytes of them all (less each one's trailing '/'); beyond, the library
+ * does not filter at all. */
+#define IOMON_PREFIXES_MAX 32
+#define IOMON_PREFIXES_TEXT 4096
 /* The session token: a collector that sets it admits only connections
  * whose first line is IOMON_HELLO_PREFIX followed by the token. */
 #define IOMON_ENV_TOKEN "IOMON_TOKEN"

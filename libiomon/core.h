@@ -9,10 +9,9 @@
 #include "format.h"
 
 /* IOMON_PATHS, IOMON_EXCLUDE: absolute path prefixes, without their
- * trailing '/' ("/" itself is the empty prefix: every absolute path). */
-#define IOMON_PREFIXES_MAX 32
-#define IOMON_PREFIXES_TEXT 4096
-
+ * trailing '/' ("/" itself is the empty prefix: every absolute path); at
+ * most IOMON_PREFIXES_MAX of them, IOMON_PREFIXES_TEXT bytes in all
+ * (codes.h). */
 struct iomon_prefixes {
 	unsigned n;			/* 0: no such filter */
 	uint16_t off[IOMON_PREFIXES_MAX];

@@ -3,7 +3,8 @@
  * each filter option sets its variable (see contracts in the man page) and
  * the traced run keeps exactly what the option says, compared with an
  * unfiltered run; --format jsonl round-trips hostile names through
- * Python's json; -c prints a summary; bad values are usage errors; and
+ * Python's json; -c prints a summary; bad values, given as options or
+ * inherited from iomon's environment, are usage errors; and
  * every long option of --help is in the man page.
  */
 #include <criterion/criterion.h>
@@ -220,6 +221,107 @@ Test(options, bad_values_exit_2_with_a_message)
 			     cases[i][1] ? cases[i][1] : "", r.status);
 		cr_assert(strstr(r.err, "iomon: ") && strstr(r.err, "Try 'iomon --help'"),
 			  "case %zu: no message: '%s'", i, r.err);
+		run_free(&r);
+	}
+}
+
+/* More path prefixes, or longer ones, than the library holds: it would
+ * filter nothing, so iomon refuses them. */
+Test(options, path_prefixes_beyond_what_the_library_holds_exit_2)
+{
+	const char *argv[2 * (IOMON_PREFIXES_MAX + 1) + 8] = { launcher_path() };
+	char prefixes[IOMON_PREFIXES_MAX + 1][16], long_prefix[IOMON_PREFIXES_TEXT + 2];
+	size_t n = 1;
+	struct run r;
+
+	for (int i = 0; i <= IOMON_PREFIXES_MAX; i++) {
+		snprintf(prefixes[i], sizeof(prefixes[i]), "/p%d", i);
+		argv[n++] = "-P";
+		argv[n++] = prefixes[i];
+	}
+	argv[n++] = "--";
+	argv[n++] = "/bin/true";
+	run_command(&r, argv, NONE);
+	cr_assert_eq(r.status, 2, "%d prefixes: status %d", IOMON_PREFIXES_MAX + 1, r.status);
+	cr_assert(strstr(r.err, "--path") && strstr(r.err, "more than"), "%s", r.err);
+	run_free(&r);
+
+	/* As many as it holds is fine. */
+	argv[n - 4] = "--";
+	argv[n - 3] = "/bin/true";
+	argv[n - 2] = NULL;
+	run_command(&r, argv, NONE);
+	cr_assert_eq(r.status, 0, "%d prefixes: %s", IOMON_PREFIXES_MAX, r.err);
+	run_free(&r);
+
+	memset(long_prefix, 'a', sizeof(long_prefix) - 1);
+	long_prefix[0] = '/';
+	long_prefix[sizeof(long_prefix) - 1] = '\0';
+	run_command(&r, LIST(launcher_path(), "--exclude", long_prefix, "--", "/bin/true"), NONE);
+	cr_assert_eq(r.status, 2, "a prefix of %zu bytes: status %d", strlen(long_prefix),
+		     r.status);
+	cr_assert(strstr(r.err, "--exclude") && strstr(r.err, "longer than"), "%s", r.err);
+	run_free(&r);
+}
+
+/*
+ * A variable iomon's command would inherit is checked as its option is:
+ * the library takes a bad value for its default without a word
+ * (MONITOR_DOMAINS=NOPE would record everything).  iomon exits 2 before
+ * running the command, naming the variable; an option that sets the
+ * variable wins over it; an empty value is unset.
+ */
+Test(options, bad_inherited_values_exit_2_naming_the_variable)
+{
+	static const char *const bad[] = {
+		"FACILITY_ID=a,b", "FACILITY_ID=\xff", "MONITOR_DOMAINS=NOPE",
+		"MONITOR_DOMAINS=FILE_READ,", "IOMON_PATHS=relative", "IOMON_PATHS=/a::b",
+		"IOMON_EXCLUDE=/a:\nb", "START_ON_ELAPSED=later", "START_ON_ELAPSED=-1",
+		"IOMON_START_AT=+5", "IOMON_START_AT=99999999999999999999", "IOMON_SLOWER_THAN=soon",
+		"IOMON_SLOWER_THAN=1e3", "IOMON_ERRORS_ONLY=yes", "IOMON_UNBUFFERED=true",
+		"IOMON_DROP=on",
+	};
+	const char *const command[] = { "/bin/sh", "-c", "echo ran" };
+	struct run r;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char name[64];
+		snprintf(name, sizeof(name), "%.*s", (int)strcspn(bad[i], "="), bad[i]);
+		run_command(&r,
+			    LIST(launcher_path(), "-o", "/dev/null", "--", command[0], command[1],
+				 command[2]),
+			    LIST(bad[i]));
+		cr_assert_eq(r.status, 2, "%s: status %d, %s", bad[i], r.status, r.err);
+		cr_assert_str_eq(r.out, "", "%s: the command ran", bad[i]);
+		cr_assert(strstr(r.err, name) && strstr(r.err, "in the environment") &&
+			      strstr(r.err, "Try 'iomon --help'") && !strchr(r.err, '\xff'),
+			  "%s: %s", bad[i], r.err);
+		run_free(&r);
+	}
+
+	/* The token matters only with -p: without it, iomon makes its own. */
+	run_command(&r, LIST(launcher_path(), "-p", "9", "--", "/bin/true"), LIST("IOMON_TOKEN=XY"));
+	cr_assert_eq(r.status, 2, "IOMON_TOKEN=XY with -p: status %d", r.status);
+	cr_assert(strstr(r.err, "IOMON_TOKEN"), "%s", r.err);
+	run_free(&r);
+
+	static const char *const fine[][3] = {
+		{ "MONITOR_DOMAINS=NOPE", "-d", "ALL" },
+		{ "IOMON_SLOWER_THAN=soon", "--slower-than", "0" },
+		{ "IOMON_PATHS=relative", "-P", "/" },
+		{ "FACILITY_ID=a,b", "-f", "ok" },
+		{ "IOMON_TOKEN=XY", "-o", "/dev/null" },
+		{ "MONITOR_DOMAINS=", "-o", "/dev/null" },
+		{ "IOMON_DROP=0", "-o", "/dev/null" },
+	};
+	for (size_t i = 0; i < sizeof(fine) / sizeof(fine[0]); i++) {
+		run_command(&r,
+			    LIST(launcher_path(), "-o", "/dev/null", fine[i][1], fine[i][2], "--",
+				 command[0], command[1], command[2]),
+			    LIST(fine[i][0]));
+		cr_assert_eq(r.status, 0, "%s with %s %s: status %d, %s", fine[i][0], fine[i][1],
+			     fine[i][2], r.status, r.err);
+		cr_assert_str_eq(r.out, "ran\n");
 		run_free(&r);
 	}
 }
