@@ -18,7 +18,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -30,7 +29,6 @@
 #include "job.h"
 #include "listen.h"
 #include "output.h"
-#include "record.h"
 #include "report.h"
 #include "settings.h"
 #include "summary.h"
