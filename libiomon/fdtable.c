@@ -293,11 +293,8 @@ static __attribute__((noinline)) uint32_t set_path_at(int fd, int dirfd, const c
 	return set_path(fd, abs, join_at(dirfd, path, len, abs));
 }
 
-uint32_t iomon_fd_set_at(int fd, int dirfd, const char *path)
+uint32_t iomon_fd_set_at(int fd, int dirfd, const char *path, size_t len)
 {
-	if (!path)
-		return 0;
-	size_t len = strnlen(path, IOMON_STRING_MAX);
 	if (is_absolute(path, len))
 		return set_path(fd, path, len);
 	return set_path_at(fd, dirfd, path, len);

@@ -231,10 +231,10 @@ extern bool iomon_fds_unused;
 /* fd table: what each descriptor refers to (fdtable.c).  AT_FDCWD stands
  * for the working directory. */
 void iomon_fd_set(int fd, const char *path);
-/* path relative to dirfd's, stored as the absolute path it names; returns
- * the table generation (iomon_fd_gen) the change made, or 0 if it stored
- * nothing. */
-uint32_t iomon_fd_set_at(int fd, int dirfd, const char *path);
+/* path (len bytes: strnlen(path, IOMON_STRING_MAX)) relative to dirfd's,
+ * stored as the absolute path it names; returns the table generation
+ * (iomon_fd_gen) the change made, or 0 if it stored nothing. */
+uint32_t iomon_fd_set_at(int fd, int dirfd, const char *path, size_t len);
 void iomon_fd_copy(int to, int from);
 void iomon_fd_forget(int fd);
 void iomon_fd_forget_range(unsigned first, unsigned last);

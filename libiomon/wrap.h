@@ -301,7 +301,9 @@ static inline bool iomon_at_own(int dirfd, const char *path, int flags)
 #define IOMON_EFFECT_NONE (void)0
 
 /* An open's path goes into the table before its record, which then hands
- * it on to the sender (struct iomon_call's opened_path). */
+ * it on to the sender (struct iomon_call's opened_path).  The record's s1,
+ * made first, is that path when the call is recorded: its length is not
+ * measured twice. */
 #define IOMON_HAS_EFFECT_OPENS(path) 1
 #define IOMON_TABLE_ONLY_OPENS(path) 1
 #define IOMON_EFFECT_BEFORE_OPENS(path) (void)0
@@ -310,12 +312,15 @@ static inline bool iomon_at_own(int dirfd, const char *path, int flags)
 #define IOMON_HAS_EFFECT_OPENS_AT(dirfd, path) 1
 #define IOMON_TABLE_ONLY_OPENS_AT(dirfd, path) 1
 #define IOMON_EFFECT_BEFORE_OPENS_AT(dirfd, path) (void)0
-#define IOMON_EFFECT_RETURNED_OPENS_AT(dirfd, path)                                 \
-	do {                                                                         \
-		if (!failed && call.rec.fd >= 0) {                                   \
-			call.opened_path = (path);                                   \
-			call.opened_gen = iomon_fd_set_at(call.rec.fd, dirfd, path); \
-		}                                                                    \
+#define IOMON_EFFECT_RETURNED_OPENS_AT(dirfd, path)                                    \
+	do {                                                                            \
+		if (!failed && call.rec.fd >= 0 && (path)) {                            \
+			call.opened_path = (path);                                      \
+			call.opened_gen = iomon_fd_set_at(                              \
+			    call.rec.fd, dirfd, path,                                   \
+			    call.rec.s1.ptr == (path) ? call.rec.s1.len                 \
+						      : strnlen(path, IOMON_STRING_MAX)); \
+		}                                                                       \
 	} while (0)
 #define IOMON_EFFECT_OPENS_AT(dirfd, path) (void)0
 
@@ -428,9 +433,9 @@ static inline bool iomon_at_own(int dirfd, const char *path, int flags)
 		bool failed = IOMON_FAIL_##FAIL;                                        \
 		(void)errno_before;                                                     \
 		IOMON_FD_AFTER_##FD;                                                    \
-		IOMON_EFFECT_RETURNED_##EFFECT;                                         \
 		if (record || IOMON_EFFECT_NEEDS_S1(EFFECT))                            \
 			call.rec.s1 = IOMON_STR_##S1;                                   \
+		IOMON_EFFECT_RETURNED_##EFFECT;                                         \
 		if (record && IOMON_FD_SHAPE(S1, S2)) {                                 \
 			iomon_call_end_fd(call.t0, IOMON_DOMAIN_##DOMAIN, IOMON_OP_##OP, \
 					  failed ? IOMON_ERRNO_##FAIL : 0, call.rec.fd,  \
@@ -473,9 +478,10 @@ static inline bool iomon_at_own(int dirfd, const char *path, int flags)
 		call.t0 = record ? iomon_clock_ns() : 0;                                \
 		real ARGS;                                                              \
 		int saved_errno = errno;                                                \
+		if (record)                                                             \
+			call.rec.s1 = IOMON_STR_##S1;                                   \
 		IOMON_EFFECT_RETURNED_##EFFECT;                                         \
 		if (record) {                                                           \
-			call.rec.s1 = IOMON_STR_##S1;                                   \
 			call.rec.s2 = IOMON_STR_##S2;                                   \
 			iomon_call_end(&call, 0);                                       \
 		}                                                                       \
