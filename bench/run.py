@@ -41,11 +41,13 @@ import tempfile
 import time
 
 WORKLOADS = ("smallfiles", "preadwrite")
+# Run only when asked for (--workloads): opens and closes alone.
+MORE_WORKLOADS = ("openclose",)
 START_STOP_DOMAIN = "16"
 # Iterations of the calibration runs, and of the two callgrind runs whose
 # difference cancels every cost paid once (start-up, exit).
-CALIBRATION_N = {"smallfiles": 2000, "preadwrite": 10000}
-CALLGRIND_N = {"smallfiles": (200, 1200), "preadwrite": (500, 3000)}
+CALIBRATION_N = {"smallfiles": 2000, "preadwrite": 10000, "openclose": 5000}
+CALLGRIND_N = {"smallfiles": (200, 1200), "preadwrite": (500, 3000), "openclose": (500, 3000)}
 
 
 class RunError(Exception):
@@ -540,7 +542,8 @@ def main():
     p.add_argument("--seconds", type=float, default=0.3,
                    help="bare time per run when --n is not given (0.3)")
     p.add_argument("--workloads", default=",".join(WORKLOADS),
-                   help="comma-separated, of: %s" % ", ".join(WORKLOADS))
+                   help="comma-separated, of: %s (default: %s)"
+                   % (", ".join(WORKLOADS + MORE_WORKLOADS), ",".join(WORKLOADS)))
     p.add_argument("--seed", type=int, default=1,
                    help="of the order of the configurations in each round (1)")
     p.add_argument("--pause", type=float, default=0.2,
@@ -565,7 +568,7 @@ def main():
     args.calibrated = {}
     args.workloads = [w for w in args.workloads.split(",") if w]
     for w in args.workloads:
-        if w not in WORKLOADS:
+        if w not in WORKLOADS + MORE_WORKLOADS:
             p.error("unknown workload %s" % w)
 
     parent = args.dir or ("/dev/shm" if os.path.isdir("/dev/shm") else None)

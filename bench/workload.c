@@ -9,6 +9,8 @@
  * unlink it.
  * MODE preadwrite: one 4 KiB file in DIR; N times pread then pwrite its
  * 4096 bytes.
+ * MODE openclose: one empty file in DIR; N times open it (O_RDONLY) and
+ * close it: the two calls that keep the fd table, alone.
  *
  * It prints, a "key value" line each: its pid; the loop's time in ns, wall
  * clock, CPU time of the process and of its own thread; the I/O calls made
@@ -308,6 +310,52 @@ static struct span pread_pwrite(uint64_t n, const char *dir, bool ab)
 	return t;
 }
 
+static inline __attribute__((always_inline)) void open_close_block(const struct io_calls *c,
+								   uint64_t n, const char *path)
+{
+	for (uint64_t i = 0; i < n; i++) {
+		int fd = c->open(path, O_RDONLY);
+		if (fd < 0)
+			fail("open", path);
+		if (c->close(fd) != 0)
+			fail("close", path);
+	}
+}
+
+static void open_close_ab_block(const struct io_calls *c, uint64_t n, const void *path)
+{
+	open_close_block(c, n, path);
+}
+
+static struct span open_close(uint64_t n, const char *dir, bool ab)
+{
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/openclose-%ld", dir, (long)getpid());
+	fns[FN_OPEN].outside_loop = 1;
+	fns[FN_CLOSE].outside_loop = 1;
+	fns[FN_UNLINK].outside_loop = 1;
+	fns[FN_OPEN].per_iteration = 1;
+	fns[FN_CLOSE].per_iteration = 1;
+
+	int fd = open(path, O_CREAT | O_WRONLY | O_TRUNC, 0644);
+	if (fd < 0 || close(fd) != 0)
+		fail("creating", path);
+
+	struct span t;
+	if (ab) {
+		t = ab_loop(n, 2, open_close_ab_block, path);
+	} else {
+		t = span_begin();
+		open_close_block(&own, n, path);
+		t = span_end(t);
+	}
+
+	if (unlink(path) != 0)
+		fail("unlink", path);
+	return t;
+}
+
 /* The object a function's address lies in: the C library's, or another
  * (the preload library) whose wrapper it is. */
 static const char *object_of(void *addr)
@@ -363,7 +411,7 @@ static void find_direct_calls(void)
 int main(int argc, char **argv)
 {
 	if (argc < 4 || argc > 5 || (argc == 5 && strcmp(argv[4], "ab") != 0)) {
-		fprintf(stderr, "usage: workload smallfiles|preadwrite N DIR [ab]\n");
+		fprintf(stderr, "usage: workload smallfiles|preadwrite|openclose N DIR [ab]\n");
 		return 2;
 	}
 	bool ab = argc == 5;
@@ -381,6 +429,8 @@ int main(int argc, char **argv)
 		elapsed = small_files(n, argv[3], ab);
 	} else if (strcmp(argv[1], "preadwrite") == 0) {
 		elapsed = pread_pwrite(n, argv[3], ab);
+	} else if (strcmp(argv[1], "openclose") == 0) {
+		elapsed = open_close(n, argv[3], ab);
 	} else {
 		fprintf(stderr, "workload: unknown mode %s\n", argv[1]);
 		return 2;
