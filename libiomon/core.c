@@ -390,6 +390,8 @@ static inline __attribute__((always_inline)) void emit(const struct iomon_record
 }
 
 #define OPEN_BIT (UINT32_C(1) << IOMON_DOMAIN_FILE_OPEN_CLOSE)
+/* The mask while START_ON_OPEN's open has not come: opens only. */
+#define PAUSED_MASK (IOMON_MASK_PAUSED | OPEN_BIT)
 
 static uint64_t realtime_coarse_ns(void)
 {
@@ -409,7 +411,7 @@ static uint32_t waiting_mask(void)
 {
 	if (!iomon_config.start_on_open)
 		return IOMON_MASK_WAITING | UINT32_C(1) << IOMON_DOMAIN_START_STOP;
-	return IOMON_MASK_WAITING | (atomic_load(&paused) ? OPEN_BIT : 0);
+	return IOMON_MASK_WAITING | (atomic_load(&paused) ? PAUSED_MASK : 0);
 }
 
 uint32_t iomon_check_start(uint32_t mask)
@@ -417,7 +419,7 @@ uint32_t iomon_check_start(uint32_t mask)
 	if (realtime_coarse_ns() < start_at)
 		return mask;
 	while (mask & IOMON_MASK_WAITING) {
-		uint32_t next = atomic_load(&paused) ? OPEN_BIT : iomon_config.domains;
+		uint32_t next = atomic_load(&paused) ? PAUSED_MASK : iomon_config.domains;
 		if (atomic_compare_exchange_weak(&iomon_mask, &mask, next))
 			return next;
 	}
@@ -457,24 +459,28 @@ static bool has_want(const char *text, size_t n)
 	return false;
 }
 
+bool iomon_open_wanted(struct iomon_str path)
+{
+	char abs[IOMON_FIELD_MAX];
+
+	if (!path.ptr)
+		return false;
+	/* The path as given, or as the absolute path recorded for it. */
+	if (has_want(path.ptr, path.len))
+		return true;
+	if (path.kind != IOMON_STR_AT)
+		return false;
+	return has_want(abs, (size_t)(put_str(abs, path) - abs));
+}
+
 /* START_ON_OPEN: is this the open that starts the recording?  If it is
  * seen while recording still waits for its time, the recording starts
  * when the time comes. */
 static bool starts_recording(const struct iomon_record *rec)
 {
-	char abs[IOMON_FIELD_MAX];
-
 	if (rec->domain != IOMON_DOMAIN_FILE_OPEN_CLOSE || rec->op != IOMON_OP_OPEN ||
-	    !rec->s1.ptr)
+	    !iomon_open_wanted(rec->s1))
 		return false;
-	/* The path as given, or as the absolute path recorded for it. */
-	if (!has_want(rec->s1.ptr, rec->s1.len)) {
-		if (rec->s1.kind != IOMON_STR_AT)
-			return false;
-		size_t n = (size_t)(put_str(abs, rec->s1) - abs);
-		if (!has_want(abs, n))
-			return false;
-	}
 	atomic_store(&paused, false);
 	uint32_t mask = atomic_load(&iomon_mask), next;
 	do {
@@ -614,7 +620,7 @@ __attribute__((constructor)) static void iomon_init(void)
 	if (iomon_config.start_on_open) {
 		want_init();
 		atomic_store(&paused, true);
-		atomic_store(&iomon_mask, OPEN_BIT);
+		atomic_store(&iomon_mask, PAUSED_MASK);
 	} else {
 		atomic_store(&iomon_mask, iomon_config.domains);
 	}

@@ -51,6 +51,17 @@ extern IOMON_TLS int iomon_busy;
 
 uint32_t iomon_check_start(uint32_t mask);
 
+/* A bit of iomon_mask, set with the FILE_OPEN_CLOSE bit alone while
+ * recording waits for START_ON_OPEN's open: only an open can start it, so
+ * the domain's other calls (a close) are not recorded meanwhile, and read
+ * no clock (wrap.h, IOMON_RECORDS). */
+#define IOMON_MASK_PAUSED (UINT32_C(1) << 30)
+
+/* While paused: whether an open of path (its record's s1) is START_ON_OPEN's
+ * (its text is in the path as given, or in the absolute path it names).
+ * Any other open reads no clock and makes no record either. */
+bool iomon_open_wanted(struct iomon_str path);
+
 /* The domains to record now: 0 when this thread is inside the library or
  * the library is off. */
 static inline uint32_t iomon_mask_now(void)

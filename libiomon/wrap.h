@@ -277,6 +277,13 @@ static inline bool iomon_at_own(int dirfd, const char *path, int flags)
 #define IOMON_SECOND(...) IOMON_SECOND_(__VA_ARGS__)
 #define IOMON_STR_OWN(rule) IOMON_SECOND(IOMON_STR_OWN_##rule, 0, ~)
 
+/* An open's path as its S1 rule makes it, before the call, for
+ * START_ON_OPEN's look while paused: the rules that name a path define
+ * IOMON_PRE_STR_<RULE>; any other S1 names none (an fdopen's). */
+#define IOMON_PRE_STR_PATH(p) ~, iomon_str_at(AT_FDCWD, p)
+#define IOMON_PRE_STR_AT_PATH(dirfd, p) ~, iomon_str_at(dirfd, p)
+#define IOMON_PRE_STR(rule) IOMON_SECOND(IOMON_PRE_STR_##rule, iomon_str_none(), ~)
+
 /* Whether a row's record is s1 FD_PATH and s2 NONE, the shape of most
  * reads and writes, which iomon_call_end_fd() takes in registers. */
 #define IOMON_S1_FD_SHAPE_FD_PATH ~, 1
@@ -403,12 +410,20 @@ static inline bool iomon_at_own(int dirfd, const char *path, int flags)
 	call.rec.s2 = (struct iomon_str){ 0 };                                         \
 	call.opened_gen = 0
 
+/* Whether a row's call is recorded under mask: its domain is, and, while
+ * recording waits for START_ON_OPEN's open, it is an open. */
+#define IOMON_IS_OPEN(DOMAIN, OP) \
+	(IOMON_DOMAIN_##DOMAIN == IOMON_DOMAIN_FILE_OPEN_CLOSE && IOMON_OP_##OP == IOMON_OP_OPEN)
+#define IOMON_RECORDS(mask, DOMAIN, OP)       \
+	((mask) >> IOMON_DOMAIN_##DOMAIN & 1 && \
+	 (IOMON_IS_OPEN(DOMAIN, OP) || !((mask) & IOMON_MASK_PAUSED)))
+
 /* The body shared by every generated wrapper. */
 #define IOMON_WRAPPER_BODY(RET, NAME, PARAMS, ARGS, DOMAIN, OP, FAIL, FD, BYTES, S1, S2, EFFECT) \
 	{                                                                               \
 		RET(*real) PARAMS = IOMON_REAL_FN(NAME);                                \
 		uint32_t iomon_now = iomon_mask_now();                                 \
-		bool record = iomon_now >> IOMON_DOMAIN_##DOMAIN & 1;                   \
+		bool record = IOMON_RECORDS(iomon_now, DOMAIN, OP);                     \
 		if (!iomon_now ||                                                       \
 		    (!record && !IOMON_NAMES_OWN(FD, S1, S2) &&                         \
 		     (!IOMON_HAS_EFFECT_##EFFECT ||                                     \
@@ -419,6 +434,11 @@ static inline bool iomon_at_own(int dirfd, const char *path, int flags)
 		bool own = IOMON_NAMES_OWN(FD, S1, S2);                                 \
 		IOMON_CALL_DECLARE(DOMAIN, OP);                                         \
 		IOMON_FD_BEFORE_##FD;                                                   \
+		if (IOMON_IS_OPEN(DOMAIN, OP) && record &&                              \
+		    IOMON_UNLIKELY(iomon_now & IOMON_MASK_PAUSED)) {                    \
+			call.rec.s1 = IOMON_PRE_STR(S1);                                \
+			record = iomon_open_wanted(call.rec.s1);                        \
+		}                                                                       \
 		if (!own) {                                                             \
 			IOMON_EFFECT_BEFORE_##EFFECT;                                   \
 		}                                                                       \

@@ -139,6 +139,26 @@ Test(launcher, start_on_open_finds_its_text_anywhere_in_the_path)
 	}
 }
 
+/* A relative open is matched by the absolute path it names too: the
+ * text is the scratch directory's last name and c.txt, which only the
+ * absolute path holds; nothing the shell did before is recorded. */
+Test(launcher, start_on_open_matches_the_absolute_path_of_a_relative_open)
+{
+	char text[4200], script[4400];
+	struct run r;
+
+	snprintf(text, sizeof(text), "%s/c.txt", strrchr(scratch_dir(), '/') + 1);
+	snprintf(script, sizeof(script), "cd '%s' && echo hi > c.txt && cat c.txt", scratch_dir());
+	run_traced(&r, LIST("-s", text), LIST("/bin/sh", "-c", script), NONE);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_str_eq(r.out, "hi\n");
+	cr_assert_gt(r.nrecs, 0, "-s %s: no record", text);
+	cr_assert_eq(r.recs[0].domain, D(FILE_OPEN_CLOSE));
+	cr_assert_eq(r.recs[0].op, O(OPEN));
+	cr_assert(s1_is(&r.recs[0], scratch_file("c.txt")), "first record: '%s'", r.recs[0].s1);
+	run_free(&r);
+}
+
 Test(launcher, records_go_to_stderr_by_default)
 {
 	struct run r;
