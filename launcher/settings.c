@@ -106,12 +106,36 @@ void check_prefixes(struct origin from, const char *list)
 	}
 }
 
+#define DIGITS "0123456789"
+
+/*
+ * A decimal as the library reads it (config.c, parse_fixed), in the form
+ * parse_decimal() takes: the library also takes ".5" and "5.", and cuts
+ * decimals beyond those it keeps, so a variable it would use as meant is
+ * not refused.  Into canon; false if text is not a decimal at all.
+ */
+static bool library_decimal(const char *text, char canon[static 40])
+{
+	size_t whole = strspn(text, DIGITS);
+	const char *point = text + whole;
+	size_t frac = *point == '.' ? strspn(point + 1, DIGITS) : 0;
+
+	if (whole + frac == 0 || point[*point == '.' ? 1 + frac : 0] != '\0' || whole > 24)
+		return false;
+	snprintf(canon, 40, "%.*s%s%.*s", whole ? (int)whole : 1, whole ? text : "0",
+		 frac ? "." : "", frac > 9 ? 9 : (int)frac, point + 1);
+	return true;
+}
+
 void check_decimal(struct origin from, const char *text, long long max, const char *unit,
 		   uint64_t *billionths)
 {
+	char canon[40];
 	uint64_t unused;
 
-	if (!parse_decimal(text, max, billionths ? billionths : &unused))
+	if (from.inherited ? !library_decimal(text, canon) ||
+				 !parse_decimal(canon, max, billionths ? billionths : &unused)
+			   : !parse_decimal(text, max, billionths ? billionths : &unused))
 		bad_value(from, text, "it must be a number of %s, such as 2 or 2.5, up to %lld",
 			  unit, max);
 }
@@ -121,8 +145,7 @@ void check_instant(struct origin from, const char *text)
 	const char *errstr;
 
 	/* strtonum() alone would take a sign and leading spaces. */
-	if (strspn(text, "0123456789") != strlen(text) ||
-	    (strtonum(text, 0, LLONG_MAX, &errstr), errstr))
+	if (strspn(text, DIGITS) != strlen(text) || (strtonum(text, 0, LLONG_MAX, &errstr), errstr))
 		bad_value(from, text, "it must be a number of nanoseconds since 1970");
 }
 

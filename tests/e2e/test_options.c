@@ -269,7 +269,8 @@ Test(options, path_prefixes_beyond_what_the_library_holds_exit_2)
  * the library takes a bad value for its default without a word
  * (MONITOR_DOMAINS=NOPE would record everything).  iomon exits 2 before
  * running the command, naming the variable; an option that sets the
- * variable wins over it; an empty value is unset.
+ * variable wins over it; an empty value is unset; a value the library
+ * reads as meant is not refused, though its option would be (".5").
  */
 Test(options, bad_inherited_values_exit_2_naming_the_variable)
 {
@@ -313,6 +314,9 @@ Test(options, bad_inherited_values_exit_2_naming_the_variable)
 		{ "IOMON_TOKEN=XY", "-o", "/dev/null" },
 		{ "MONITOR_DOMAINS=", "-o", "/dev/null" },
 		{ "IOMON_DROP=0", "-o", "/dev/null" },
+		/* Forms the options refuse but the library reads as meant. */
+		{ "START_ON_ELAPSED=.5", "-o", "/dev/null" },
+		{ "IOMON_SLOWER_THAN=5.", "-o", "/dev/null" },
 	};
 	for (size_t i = 0; i < sizeof(fine) / sizeof(fine[0]); i++) {
 		run_command(&r,
