@@ -58,8 +58,6 @@ void check_domains(struct origin from, const char *list)
 
 	if (*list == '\0')
 		bad_value(from, list, "the domain list must not be empty");
-	if (strcasecmp(list, "ALL") == 0)
-		return;
 	for (;;) {
 		size_t n = strcspn(p, ",");
 		unsigned d;
@@ -70,7 +68,8 @@ void check_domains(struct origin from, const char *list)
 				break;
 		if (n == 0)
 			bad_value(from, list, "a domain name is empty");
-		if (d == IOMON_DOMAIN_COUNT)
+		/* ALL, alone or in the list, as the library reads it. */
+		if (d == IOMON_DOMAIN_COUNT && !(n == 3 && strncasecmp(p, "ALL", 3) == 0))
 			bad_value(from, list,
 				  "unknown domain '%.*s' (see DOMAINS in man iomon, or use ALL)",
 				  (int)n, p);

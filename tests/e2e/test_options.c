@@ -317,6 +317,7 @@ Test(options, bad_inherited_values_exit_2_naming_the_variable)
 		/* Forms the options refuse but the library reads as meant. */
 		{ "START_ON_ELAPSED=.5", "-o", "/dev/null" },
 		{ "IOMON_SLOWER_THAN=5.", "-o", "/dev/null" },
+		{ "MONITOR_DOMAINS=FILE_READ,all", "-o", "/dev/null" },
 	};
 	for (size_t i = 0; i < sizeof(fine) / sizeof(fine[0]); i++) {
 		run_command(&r,
