@@ -19,24 +19,31 @@
 /* The most of a bad value a message shows. */
 #define SHOWN_MAX 120
 
+/* text as it can be shown on one line of a terminal (strvis(3)). */
+static void visible(char *dst, size_t size, const char *text, size_t len)
+{
+	strnvisx(dst, size, text, len, VIS_CSTYLE | VIS_NL | VIS_TAB | VIS_OCTAL);
+}
+
+/* A value from the environment can hold anything: it is shown escaped,
+ * and so is the reason, which may quote part of it. */
 noreturn __attribute__((format(printf, 3, 4))) static void
 bad_value(struct origin from, const char *value, const char *fmt, ...)
 {
-	char why[256], shown[4 * SHOWN_MAX + 1];
+	char why[256], why_shown[4 * sizeof(why)], shown[4 * SHOWN_MAX + 1];
 	size_t len = strlen(value);
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
-	/* A value from the environment can hold anything: shown escaped, on
-	 * one line (strvis(3)). */
-	strnvisx(shown, sizeof(shown), value, len < SHOWN_MAX ? len : SHOWN_MAX,
-		 VIS_CSTYLE | VIS_NL | VIS_TAB | VIS_OCTAL);
+	visible(why_shown, sizeof(why_shown), why, strlen(why));
+	visible(shown, sizeof(shown), value, len < SHOWN_MAX ? len : SHOWN_MAX);
 	if (from.inherited)
 		usage_error(TRY, "%s='%s%s' in the environment: %s", from.name, shown,
-			    len > SHOWN_MAX ? "..." : "", why);
-	usage_error(TRY, "%s '%s%s': %s", from.name, shown, len > SHOWN_MAX ? "..." : "", why);
+			    len > SHOWN_MAX ? "..." : "", why_shown);
+	usage_error(TRY, "%s '%s%s': %s", from.name, shown, len > SHOWN_MAX ? "..." : "",
+		    why_shown);
 }
 
 void check_facility(struct origin from, const char *id, char out[IOMON_FACILITY_MAX + 1])

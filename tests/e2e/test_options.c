@@ -280,7 +280,7 @@ Test(options, bad_inherited_values_exit_2_naming_the_variable)
 		"IOMON_EXCLUDE=/a:\nb", "START_ON_ELAPSED=later", "START_ON_ELAPSED=-1",
 		"IOMON_START_AT=+5", "IOMON_START_AT=99999999999999999999", "IOMON_SLOWER_THAN=soon",
 		"IOMON_SLOWER_THAN=1e3", "IOMON_ERRORS_ONLY=yes", "IOMON_UNBUFFERED=true",
-		"IOMON_DROP=on",
+		"IOMON_DROP=on", "MONITOR_DOMAINS=FILE_READ,\x1b[31mX",
 	};
 	const char *const command[] = { "/bin/sh", "-c", "echo ran" };
 	struct run r;
@@ -294,8 +294,13 @@ Test(options, bad_inherited_values_exit_2_naming_the_variable)
 			    LIST(bad[i]));
 		cr_assert_eq(r.status, 2, "%s: status %d, %s", bad[i], r.status, r.err);
 		cr_assert_str_eq(r.out, "", "%s: the command ran", bad[i]);
+		/* Two lines, the value and what is wrong with it escaped. */
+		size_t lines = 0;
+		for (const char *c = r.err; *c; c++)
+			lines += *c == '\n';
 		cr_assert(strstr(r.err, name) && strstr(r.err, "in the environment") &&
-			      strstr(r.err, "Try 'iomon --help'") && !strchr(r.err, '\xff'),
+			      strstr(r.err, "Try 'iomon --help'") && !strchr(r.err, '\xff') &&
+			      !strchr(r.err, '\x1b') && lines == 2,
 			  "%s: %s", bad[i], r.err);
 		run_free(&r);
 	}
