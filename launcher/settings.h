@@ -34,11 +34,14 @@ struct origin {
 /* A facility id: 1 or more of A-Z a-z 0-9 _ . -; one longer than
  * IOMON_FACILITY_MAX is cut, with a warning.  Into out when not NULL. */
 void check_facility(struct origin from, const char *id, char out[IOMON_FACILITY_MAX + 1]);
-/* Domain names separated by commas, in any case, or ALL. */
+/* Domain names separated by commas, in any case, or ALL (alone or among
+ * them, as the library reads it). */
 void check_domains(struct origin from, const char *list);
 /* ':'-separated absolute path prefixes, as many as the library holds. */
 void check_prefixes(struct origin from, const char *list);
-/* A decimal number of units ("2", "2.5") up to max; into *billionths. */
+/* A decimal number of units ("2", "2.5") up to max; into *billionths.
+ * Inherited, it may also take the forms the library reads (".5", "5.",
+ * more than nine decimals, cut). */
 void check_decimal(struct origin from, const char *text, long long max, const char *unit,
 		   uint64_t *billionths);
 /* A whole number of nanoseconds since the epoch. */
