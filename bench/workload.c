@@ -202,9 +202,25 @@ static struct span ab_loop(uint64_t n, unsigned calls_per_iteration, ab_block_fn
 	return sum;
 }
 
-static inline __attribute__((always_inline)) void small_files_block(const struct io_calls *c,
-								    uint64_t n, const char *path)
+/* A mode's loop, timed: against itself within the process (ab), or once
+ * through the program's own calls.  Inlined, block with it, so that the
+ * calls of the loop timed once stay direct calls, as in a program. */
+static inline __attribute__((always_inline)) struct span
+timed_loop(bool ab, uint64_t n, unsigned calls_per_iteration, ab_block_fn *block, const void *arg)
 {
+	if (ab)
+		return ab_loop(n, calls_per_iteration, block, arg);
+	struct span t = span_begin();
+	block(&own, n, arg);
+	return span_end(t);
+}
+
+/* The blocks of the loops: ab_block_fns, inlined where the loop is timed
+ * once (timed_loop), and called through a pointer by ab_loop(). */
+static inline __attribute__((always_inline)) void small_files_block(const struct io_calls *c,
+								    uint64_t n, const void *arg)
+{
+	const char *path = arg;
 	struct stat st;
 
 	for (uint64_t i = 0; i < n; i++) {
@@ -229,11 +245,6 @@ static inline __attribute__((always_inline)) void small_files_block(const struct
 	}
 }
 
-static void small_files_ab_block(const struct io_calls *c, uint64_t n, const void *path)
-{
-	small_files_block(c, n, path);
-}
-
 static struct span small_files(uint64_t n, const char *dir, bool ab)
 {
 	char path[4096];
@@ -246,11 +257,7 @@ static struct span small_files(uint64_t n, const char *dir, bool ab)
 	fns[FN_FSTAT].per_iteration = 1;
 	fns[FN_UNLINK].per_iteration = 1;
 
-	if (ab)
-		return ab_loop(n, 8, small_files_ab_block, path);
-	struct span t = span_begin();
-	small_files_block(&own, n, path);
-	return span_end(t);
+	return timed_loop(ab, n, 8, small_files_block, path);
 }
 
 struct block_file {
@@ -259,20 +266,16 @@ struct block_file {
 };
 
 static inline __attribute__((always_inline)) void pread_pwrite_block(const struct io_calls *c,
-								     uint64_t n,
-								     const struct block_file *f)
+								     uint64_t n, const void *arg)
 {
+	const struct block_file *f = arg;
+
 	for (uint64_t i = 0; i < n; i++) {
 		if (c->pread(f->fd, buf, BLOCK_BYTES, 0) != BLOCK_BYTES)
 			fail("pread", f->path);
 		if (c->pwrite(f->fd, buf, BLOCK_BYTES, 0) != BLOCK_BYTES)
 			fail("pwrite", f->path);
 	}
-}
-
-static void pread_pwrite_ab_block(const struct io_calls *c, uint64_t n, const void *file)
-{
-	pread_pwrite_block(c, n, file);
 }
 
 static struct span pread_pwrite(uint64_t n, const char *dir, bool ab)
@@ -294,14 +297,7 @@ static struct span pread_pwrite(uint64_t n, const char *dir, bool ab)
 		fail("pwrite", path);
 
 	const struct block_file file = { fd, path };
-	struct span t;
-	if (ab) {
-		t = ab_loop(n, 2, pread_pwrite_ab_block, &file);
-	} else {
-		t = span_begin();
-		pread_pwrite_block(&own, n, &file);
-		t = span_end(t);
-	}
+	struct span t = timed_loop(ab, n, 2, pread_pwrite_block, &file);
 
 	if (close(fd) != 0)
 		fail("close", path);
@@ -311,8 +307,10 @@ static struct span pread_pwrite(uint64_t n, const char *dir, bool ab)
 }
 
 static inline __attribute__((always_inline)) void open_close_block(const struct io_calls *c,
-								   uint64_t n, const char *path)
+								   uint64_t n, const void *arg)
 {
+	const char *path = arg;
+
 	for (uint64_t i = 0; i < n; i++) {
 		int fd = c->open(path, O_RDONLY);
 		if (fd < 0)
@@ -320,11 +318,6 @@ static inline __attribute__((always_inline)) void open_close_block(const struct 
 		if (c->close(fd) != 0)
 			fail("close", path);
 	}
-}
-
-static void open_close_ab_block(const struct io_calls *c, uint64_t n, const void *path)
-{
-	open_close_block(c, n, path);
 }
 
 static struct span open_close(uint64_t n, const char *dir, bool ab)
@@ -342,14 +335,7 @@ static struct span open_close(uint64_t n, const char *dir, bool ab)
 	if (fd < 0 || close(fd) != 0)
 		fail("creating", path);
 
-	struct span t;
-	if (ab) {
-		t = ab_loop(n, 2, open_close_ab_block, path);
-	} else {
-		t = span_begin();
-		open_close_block(&own, n, path);
-		t = span_end(t);
-	}
+	struct span t = timed_loop(ab, n, 2, open_close_block, path);
 
 	if (unlink(path) != 0)
 		fail("unlink", path);
