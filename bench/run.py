@@ -16,6 +16,10 @@ adds per wrapped call, and the record count check: the records iomon
 delivered for the workload's pid (START/STOP left out) must be exactly the
 wrapped calls the workload says it made.
 
+It first prints what a system call that does no work costs here (the
+workload's nullcall mode, bare): the floor under every call, by which
+machines differ most.
+
 With --callgrind, also counts user-space instructions per wrapped call
 with valgrind's callgrind, which does not depend on the machine's load,
 and shows which functions they are spent in.
@@ -46,6 +50,8 @@ MORE_WORKLOADS = ("openclose",)
 START_STOP_DOMAIN = "16"
 # Iterations of the calibration runs, and of the two callgrind runs whose
 # difference cancels every cost paid once (start-up, exit).
+# getppid() calls of each run that measures a system call's own cost.
+NULL_CALLS = 200000
 CALIBRATION_N = {"smallfiles": 2000, "preadwrite": 10000, "openclose": 5000}
 CALLGRIND_N = {"smallfiles": (200, 1200), "preadwrite": (500, 3000), "openclose": (500, 3000)}
 
@@ -520,6 +526,15 @@ def machine():
         platform.node(), os.cpu_count(), cpu, platform.release(), *load)
 
 
+def null_call_ns(args, workdir):
+    """What a system call that does no work (getppid) costs here, bare: the
+    floor under every I/O call, by which machines differ most."""
+    n = NULL_CALLS
+    return statistics.median(
+        run_once(args, Config("bare", lambda t: []), "nullcall", n, workdir)["loop_ns"] / n
+        for _ in range(5))
+
+
 def fs_type(path):
     best, kind = "", "?"
     with open("/proc/self/mounts") as f:
@@ -579,6 +594,8 @@ def main():
     if not args.no_timing:
         print("%d runs of each configuration, interleaved in shuffled rounds (seed %d); medians"
               % (args.runs, args.seed))
+        print("a system call that does no work (getppid), bare: %s ns (median of 5 runs)"
+              % fmt_ns(null_call_ns(args, workdir)))
     start = time.monotonic()
     try:
         check_failed = False

@@ -11,6 +11,9 @@
  * 4096 bytes.
  * MODE openclose: one empty file in DIR; N times open it (O_RDONLY) and
  * close it: the two calls that keep the fd table, alone.
+ * MODE nullcall: N times getppid(), as a system call (syscall(), which no
+ * wrapper sees); DIR unused.  What entering and leaving the kernel costs
+ * here, the floor every call pays: it tells one machine from another.
  *
  * It prints, a "key value" line each: its pid; the loop's time in ns, wall
  * clock, CPU time of the process and of its own thread; the I/O calls made
@@ -43,6 +46,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -58,7 +62,10 @@ struct io_fn {
 	uint64_t outside_loop;	/* set-up and clean-up */
 };
 
-enum { FN_OPEN, FN_CLOSE, FN_READ, FN_WRITE, FN_FSTAT, FN_UNLINK, FN_PREAD, FN_PWRITE, FN_COUNT };
+enum {
+	FN_OPEN, FN_CLOSE, FN_READ, FN_WRITE, FN_FSTAT, FN_UNLINK, FN_PREAD, FN_PWRITE, FN_SYSCALL,
+	FN_COUNT
+};
 
 /* The addresses are those the program's own calls go to: with the
  * library preloaded, its wrappers.  The headers may rename a function
@@ -72,6 +79,7 @@ static struct io_fn fns[FN_COUNT] = {
 	[FN_UNLINK] = { "unlink", (void *)unlink, 0, 0 },
 	[FN_PREAD] = { "pread", (void *)pread, 0, 0 },
 	[FN_PWRITE] = { "pwrite", (void *)pwrite, 0, 0 },
+	[FN_SYSCALL] = { "syscall", (void *)syscall, 0, 0 },
 };
 
 static char buf[BLOCK_BYTES];
@@ -342,6 +350,16 @@ static struct span open_close(uint64_t n, const char *dir, bool ab)
 	return t;
 }
 
+static struct span null_call(uint64_t n)
+{
+	fns[FN_SYSCALL].per_iteration = 1;
+
+	struct span t = span_begin();
+	for (uint64_t i = 0; i < n; i++)
+		syscall(SYS_getppid);
+	return span_end(t);
+}
+
 /* The object a function's address lies in: the C library's, or another
  * (the preload library) whose wrapper it is. */
 static const char *object_of(void *addr)
@@ -397,7 +415,7 @@ static void find_direct_calls(void)
 int main(int argc, char **argv)
 {
 	if (argc < 4 || argc > 5 || (argc == 5 && strcmp(argv[4], "ab") != 0)) {
-		fprintf(stderr, "usage: workload smallfiles|preadwrite|openclose N DIR [ab]\n");
+		fprintf(stderr, "usage: workload smallfiles|preadwrite|openclose|nullcall N DIR [ab]\n");
 		return 2;
 	}
 	bool ab = argc == 5;
@@ -417,6 +435,12 @@ int main(int argc, char **argv)
 		elapsed = pread_pwrite(n, argv[3], ab);
 	} else if (strcmp(argv[1], "openclose") == 0) {
 		elapsed = open_close(n, argv[3], ab);
+	} else if (strcmp(argv[1], "nullcall") == 0) {
+		if (ab) {
+			fprintf(stderr, "workload: nullcall makes no wrapped call: no ab\n");
+			return 2;
+		}
+		elapsed = null_call(n);
 	} else {
 		fprintf(stderr, "workload: unknown mode %s\n", argv[1]);
 		return 2;
