@@ -7,9 +7,15 @@
  * x86-64.  Its rate is measured, not assumed: a reading of the TSC and of
  * CLOCK_MONOTONIC together at start-up, and again at the first record at
  * least CALIBRATION_NS later; until then calls are timed with
- * CLOCK_MONOTONIC, so a short-lived process never uses the TSC at all.
- * Each pair is taken between two TSC readings close together, so that a
- * preemption between the two clocks cannot skew the rate.
+ * CLOCK_MONOTONIC, which after a system call costs several times what
+ * rdtsc does (BENCHMARKS.md), so the wait is short.  A rate measured over
+ * a millisecond is good to 1e-4 (the pairs below are 30-60 ns wide):
+ * it is measured again over the whole time since start-up whenever that
+ * has doubled, up to REFINED_NS, by whoever converts stamps to the time of
+ * day (iomon_unix_seconds(), about once a second), so a long run's
+ * durations are as exact as the clocks.  Each pair is the narrowest of a
+ * few taken between two TSC readings, so that a preemption between the
+ * two clocks cannot skew the rate.
  */
 #include <stdatomic.h>
 #include <time.h>
@@ -20,7 +26,8 @@
 #include "iomon.h"
 #include "stream.h"
 
-#define CALIBRATION_NS (50 * 1000 * 1000)
+#define CALIBRATION_NS (1000 * 1000)
+#define REFINED_NS (64 * UINT64_C(1000000000))
 /* The most TSC ticks a pair of readings may straddle (a microsecond or
  * two): more, and the pair is taken again. */
 #define PAIR_TICKS 4000
@@ -31,6 +38,8 @@ IOMON_HOT _Atomic uint64_t iomon_tsc_mult;
 static bool have_tsc;
 static uint64_t base_tsc, base_ns;
 static _Atomic bool calibrating;
+/* The time since start-up iomon_tsc_mult was measured over; 0: not yet. */
+static _Atomic uint64_t calibrated_ns;
 
 /* Whether the CPU sets a bit of EDX (or ECX) in a CPUID leaf; false but
  * on x86-64. */
@@ -53,20 +62,23 @@ static bool invariant_tsc(void)
 	return cpu_has(0x80000007, true, 8);
 }
 
-/* A TSC reading and a CLOCK_MONOTONIC one made at the same moment. */
+/* A TSC reading and a CLOCK_MONOTONIC one made at the same moment: of
+ * PAIR_TRIES, the one whose TSC readings are closest together. */
 static bool pair(uint64_t *tsc, uint64_t *ns)
 {
+	uint64_t best = PAIR_TICKS + 1;
+
 	for (int i = 0; i < PAIR_TRIES; i++) {
 		uint64_t before = iomon_rdtsc();
 		uint64_t now = iomon_monotonic_ns();
 		uint64_t after = iomon_rdtsc();
-		if (after > before && after - before <= PAIR_TICKS) {
+		if (after > before && after - before < best) {
+			best = after - before;
 			*tsc = before + (after - before) / 2;
 			*ns = now;
-			return true;
 		}
 	}
-	return false;
+	return best <= PAIR_TICKS;
 }
 
 IOMON_HOT bool iomon_has_prefetchw;
@@ -77,20 +89,41 @@ void iomon_clock_init(void)
 	iomon_has_prefetchw = cpu_has(0x80000001, false, 8);	/* PRFCHW */
 }
 
-/* Once CALIBRATION_NS have passed since start-up: the TSC's rate.  A
- * failed try (a preempted pair) is made again at a later record. */
+/* Whether the rate is to be measured (again) at now_ns: first once
+ * CALIBRATION_NS have passed since start-up, then whenever the time since
+ * has doubled, up to REFINED_NS. */
+static bool calibration_due(uint64_t now_ns)
+{
+	uint64_t done = atomic_load_explicit(&calibrated_ns, memory_order_relaxed);
+	uint64_t since = now_ns - base_ns;
+
+	if (!done)
+		return since >= CALIBRATION_NS;
+	return done < REFINED_NS && since / 2 >= done;
+}
+
+/* The TSC's rate, measured over the time since start-up, when it is due.
+ * A failed try (a preempted pair) is made again at a later record. */
 static void calibrate(uint64_t now_ns)
 {
 	uint64_t tsc, ns;
 
-	if (!have_tsc || now_ns - base_ns < CALIBRATION_NS || atomic_exchange(&calibrating, true))
+	if (!have_tsc || !calibration_due(now_ns) || atomic_exchange(&calibrating, true))
 		return;
 	if (pair(&tsc, &ns) && tsc > base_tsc && ns > base_ns) {
 		uint64_t mult = (uint64_t)(((unsigned __int128)(ns - base_ns) << 32) /
 					   (tsc - base_tsc));
-		if (mult)
+		if (mult) {
 			atomic_store_explicit(&iomon_tsc_mult, mult, memory_order_release);
+			atomic_store_explicit(&calibrated_ns, ns - base_ns, memory_order_relaxed);
+		}
 	}
+	atomic_store(&calibrating, false);
+}
+
+void iomon_clock_atfork_child(void)
+{
+	/* The thread that was measuring the rate, if any, is gone. */
 	atomic_store(&calibrating, false);
 }
 
@@ -135,6 +168,8 @@ int64_t iomon_unix_seconds(uint64_t end)
 
 	if (IOMON_LIKELY(end >= second_starts && end < second_ends))
 		return second;
+	if (!(end & IOMON_STAMP_MONO))
+		calibrate(iomon_monotonic_ns());
 	uint64_t now = end & IOMON_STAMP_MONO ? iomon_monotonic_ns() | IOMON_STAMP_MONO
 					      : iomon_rdtsc();
 	clock_gettime(CLOCK_REALTIME, &real);

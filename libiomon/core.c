@@ -588,6 +588,7 @@ IOMON_HOT_CODE void iomon_call_end_fd(uint64_t t0, unsigned domain, unsigned op,
 static void atfork_child(void)
 {
 	set_pid();
+	iomon_clock_atfork_child();
 	iomon_ring_atfork_child();
 	iomon_sender_atfork_child();
 	atomic_fetch_or(&send_how, SEND_NO_THREAD);

@@ -128,7 +128,7 @@ static inline uint64_t iomon_monotonic_ns(void)
  * Call times (clock.c).  Reading CLOCK_MONOTONIC costs about 35 ns on a
  * VM's kvm-clock, rdtsc a few: where the CPU's TSC is invariant (constant
  * rate, never stops), calls are timed with it, once it has been calibrated
- * against CLOCK_MONOTONIC some 50 ms after start-up.  A stamp is TSC ticks,
+ * against CLOCK_MONOTONIC a millisecond after start-up.  A stamp is TSC ticks,
  * or CLOCK_MONOTONIC nanoseconds marked with IOMON_STAMP_MONO (before the
  * calibration, or without a usable TSC); iomon_elapsed_ns() takes either.
  */
@@ -176,6 +176,8 @@ uint64_t iomon_stamps_ns(uint64_t start, uint64_t end);
 int64_t iomon_unix_seconds(uint64_t end);
 /* At start-up: whether the TSC can be used, and its first reading. */
 void iomon_clock_init(void);
+/* After fork, in the child. */
+void iomon_clock_atfork_child(void);
 
 /* One call being recorded.  s1buf and s2buf hold s1 and s2 when they have
  * to be formatted. */

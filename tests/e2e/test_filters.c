@@ -421,8 +421,8 @@ static uint64_t monotonic_ns(void)
 }
 
 /*
- * The same after the library has calibrated the TSC (50 ms after a
- * program starts) and times calls with it: the shell's records after its
+ * The same after the library has calibrated the TSC (a millisecond after
+ * a program starts) and times calls with it: the shell's records after its
  * first 0.3 s calibrate it, and the child it forks for the pipeline
  * inherits the rate.  Its read waits a second for the echo.  No call can
  * have taken longer than the whole run: a duration wrongly scaled from

@@ -831,6 +831,38 @@ Test(robust, a_long_call_and_a_large_one_keep_their_duration_and_bytes)
 }
 
 /*
+ * A call made a few milliseconds after the program started is timed with
+ * the TSC, at a rate measured over those milliseconds: its record takes
+ * what the program itself measured around the call, no more (a rate too
+ * high), and not a tenth less (too low; the margin is for a preemption
+ * between the program's clock and the wrapper's).
+ */
+Test(robust, a_call_made_early_keeps_its_duration)
+{
+	const struct rec *wait = NULL;
+	struct run r;
+
+	run_traced(&r, NONE, STRESS("early"), NONE);
+	cr_assert_eq(r.status, 0, "stress early failed: %s", r.err);
+	cr_assert_eq(r.bad_lines, 0);
+	const char *ok = strstr(r.out, "\nok\n");
+	cr_assert(ok, "output: %s", r.out);
+	unsigned long long took = strtoull(ok + 4, NULL, 10);
+	/* The writer's 100 ms start before the read does. */
+	cr_assert_geq(took, 50000000u, "the read waited %llu ns", took);
+	for (size_t i = 0; i < r.nrecs; i++) {
+		const struct rec *rec = &r.recs[i];
+		if (rec->op == O(READ) && rec->bytes == 1 && strncmp(rec->s1, "pipe:", 5) == 0)
+			wait = rec;
+	}
+	cr_assert(wait != NULL, "no record of the read of the pipe");
+	cr_assert(wait->duration_ns <= took + 50000 && wait->duration_ns >= took / 10 * 9,
+		  "the read took %llu ns by its record, %llu by the program",
+		  (unsigned long long)wait->duration_ns, took);
+	run_free(&r);
+}
+
+/*
  * Two threads take turns writing, a token handed between them: a call of
  * one happens before the other's next.  Each thread has a ring of its own,
  * and the records still come in the order of the calls, alternating.

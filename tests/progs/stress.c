@@ -11,6 +11,7 @@
  *   stress DIR turns N
  *   stress DIR noroom N
  *   stress DIR wide
+ *   stress DIR early
  * and prints its pid, then what the mode says below.  Every result is
  * checked here, so a library that changed one fails the run (exit 1, a line
  * on stderr) whatever the records say.  Output that depends on timing (how
@@ -599,6 +600,53 @@ static int wide_mode(void)
 	return 0;
 }
 
+/*
+ * early: a call timed while the process is young, a few milliseconds
+ * after the library started (libiomon/clock.c: the TSC, once its rate has
+ * been measured a millisecond in): a write to /dev/null 2 ms in, then a
+ * read of a pipe that waits EARLY_WAIT_US for a thread's write.  After
+ * "ok", the time the read took, measured here with CLOCK_MONOTONIC around
+ * the call, in ns.
+ */
+#define EARLY_WAIT_US 100000
+
+static void *write_early(void *arg)
+{
+	const int *fd = arg;
+
+	pause_us(EARLY_WAIT_US);
+	CHECK(write(*fd, "x", 1) == 1);
+	return NULL;
+}
+
+static uint64_t monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static int early_mode(void)
+{
+	int p[2], null;
+	pthread_t t;
+	char c;
+
+	pause_us(2000);
+	CHECK((null = open("/dev/null", O_WRONLY)) >= 0);
+	CHECK(write(null, "x", 1) == 1 && close(null) == 0);
+	CHECK(pipe(p) == 0);
+	CHECK(pthread_create(&t, NULL, write_early, &p[1]) == 0);
+	uint64_t t0 = monotonic_ns();
+	CHECK(read(p[0], &c, 1) == 1 && c == 'x');
+	uint64_t took = monotonic_ns() - t0;
+	CHECK(pthread_join(t, NULL) == 0);
+	CHECK(close(p[0]) == 0 && close(p[1]) == 0);
+	printf("ok\n%llu\n", (unsigned long long)took);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 3) {
@@ -632,6 +680,8 @@ int main(int argc, char **argv)
 		return noroom_mode(argc, argv);
 	if (strcmp(mode, "wide") == 0)
 		return wide_mode();
+	if (strcmp(mode, "early") == 0)
+		return early_mode();
 	fprintf(stderr, "stress: no mode %s\n", mode);
 	return 2;
 }
