@@ -568,26 +568,50 @@ static int noroom_mode(int argc, char **argv)
 #define WIDE_WAIT_US 4500000
 #define WIDE_BYTES ((size_t)5 << 30)
 
+struct later_write {
+	int fd;
+	long us;
+};
+
 static void *write_later(void *arg)
 {
-	const int *fd = arg;
+	const struct later_write *w = arg;
 
-	pause_us(WIDE_WAIT_US);
-	CHECK(write(*fd, "x", 1) == 1);
+	pause_us(w->us);
+	CHECK(write(w->fd, "x", 1) == 1);
 	return NULL;
 }
 
-static int wide_mode(void)
+static uint64_t monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* A read of a pipe that a thread writes to us microseconds after it
+ * starts; the ns the read took, measured around the call. */
+static uint64_t read_written_later(long us)
 {
 	int p[2];
 	pthread_t t;
 	char c;
 
 	CHECK(pipe(p) == 0);
-	CHECK(pthread_create(&t, NULL, write_later, &p[1]) == 0);
+	struct later_write w = { p[1], us };
+	CHECK(pthread_create(&t, NULL, write_later, &w) == 0);
+	uint64_t t0 = monotonic_ns();
 	CHECK(read(p[0], &c, 1) == 1 && c == 'x');
+	uint64_t took = monotonic_ns() - t0;
 	CHECK(pthread_join(t, NULL) == 0);
 	CHECK(close(p[0]) == 0 && close(p[1]) == 0);
+	return took;
+}
+
+static int wide_mode(void)
+{
+	read_written_later(WIDE_WAIT_US);
 	void *zeros = mmap(NULL, WIDE_BYTES, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
 			   -1, 0);
 	CHECK(zeros != MAP_FAILED);
@@ -610,39 +634,14 @@ static int wide_mode(void)
  */
 #define EARLY_WAIT_US 100000
 
-static void *write_early(void *arg)
-{
-	const int *fd = arg;
-
-	pause_us(EARLY_WAIT_US);
-	CHECK(write(*fd, "x", 1) == 1);
-	return NULL;
-}
-
-static uint64_t monotonic_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 static int early_mode(void)
 {
-	int p[2], null;
-	pthread_t t;
-	char c;
+	int null;
 
 	pause_us(2000);
 	CHECK((null = open("/dev/null", O_WRONLY)) >= 0);
 	CHECK(write(null, "x", 1) == 1 && close(null) == 0);
-	CHECK(pipe(p) == 0);
-	CHECK(pthread_create(&t, NULL, write_early, &p[1]) == 0);
-	uint64_t t0 = monotonic_ns();
-	CHECK(read(p[0], &c, 1) == 1 && c == 'x');
-	uint64_t took = monotonic_ns() - t0;
-	CHECK(pthread_join(t, NULL) == 0);
-	CHECK(close(p[0]) == 0 && close(p[1]) == 0);
+	uint64_t took = read_written_later(EARLY_WAIT_US);
 	printf("ok\n%llu\n", (unsigned long long)took);
 	return 0;
 }
