@@ -50,10 +50,10 @@ MORE_WORKLOADS = ("openclose",)
 START_STOP_DOMAIN = "16"
 # Iterations of the calibration runs, and of the two callgrind runs whose
 # difference cancels every cost paid once (start-up, exit).
-# getppid() calls of each run that measures a system call's own cost.
-NULL_CALLS = 200000
 CALIBRATION_N = {"smallfiles": 2000, "preadwrite": 10000, "openclose": 5000}
 CALLGRIND_N = {"smallfiles": (200, 1200), "preadwrite": (500, 3000), "openclose": (500, 3000)}
+# getppid() calls of each run that measures a system call's own cost.
+NULL_CALLS = 200000
 
 
 class RunError(Exception):
