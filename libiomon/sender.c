@@ -450,6 +450,10 @@ static bool drain(uint64_t *fullest, bool everything)
 		work |= dropped != 0 || head != tail;
 		if (fullest && iomon_pos_used(head, tail) > *fullest)
 			*fullest = iomon_pos_used(head, tail);
+		/* The sender's own look (not a flush): its CPU takes the
+		 * owner's page faults to come. */
+		if (fullest)
+			iomon_ring_populate_ahead(r, head);
 		/* Not connected yet: keep the records for the next attempt. */
 		if (head == tail || atomic_load(&link_state) == LINK_DOWN)
 			continue;

@@ -147,6 +147,10 @@ struct iomon_ring {
 	 * end, the next's order, the next ring with records. */
 	uint64_t ship_pos, ship_end, ship_key;
 	struct iomon_ring *ship_next;
+	/* Byte counts, as in positions (iomon_ring_populate_ahead): where
+	 * making pages present began (0, or the head at fork), how far it
+	 * has gone, and the head at the sender's last look. */
+	uint64_t present_base, present, head_seen;
 	/* IOMON_RING_SIZE bytes, then IOMON_RECORD_MAX of overflow so that a
 	 * record is always written in one piece, then wrapped by commit; then
 	 * the sender's kept paths (iomon_ring_kept). */
@@ -274,6 +278,9 @@ uint64_t iomon_ring_no_ring_dropped(void);
 uint64_t iomon_ring_take_no_ring_dropped(void);
 /* Frees the records before pos. */
 void iomon_ring_release(struct iomon_ring *r, uint64_t pos);
+/* At a look of the sender at r, whose head is head: makes the pages its
+ * owner is about to write to present. */
+void iomon_ring_populate_ahead(struct iomon_ring *r, uint64_t head);
 /* Frees r if its thread has exited and nothing is left; returns the next. */
 struct iomon_ring *iomon_ring_reap(struct iomon_ring *r);
 /* After fork, in the child: only the calling thread's ring survives, empty. */
