@@ -202,8 +202,8 @@ static void populate(struct iomon_ring *r, uint64_t off, uint64_t len)
  * least, none if it wrote nothing); the kernel fills them as a write fault
  * would, without touching what they hold, so the owner may be writing
  * there meanwhile.  A thread that writes little has little made present
- * for it, one that stopped nothing, and once the owner has gone round the
- * ring every page is.
+ * for it, and one that writes nothing none; once the owner has gone round
+ * the ring, every page is.
  */
 void iomon_ring_populate_ahead(struct iomon_ring *r, uint64_t head)
 {
