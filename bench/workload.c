@@ -167,12 +167,23 @@ static uint64_t interval_halfwidth(uint64_t m)
 
 typedef void ab_block_fn(const struct io_calls *c, uint64_t n, const void *arg);
 
+/* The I/O calls an iteration of the mode's loop makes, as its set-up
+ * counted them in fns. */
+static uint64_t calls_per_iteration(void)
+{
+	uint64_t calls = 0;
+
+	for (int i = 0; i < FN_COUNT; i++)
+		calls += fns[i].per_iteration;
+	return calls;
+}
+
 /* n iterations through own and n through direct, in blocks of AB_BLOCK;
  * which kind goes first alternates from one pair to the next.  Returns
  * the span of the own blocks, summed. */
-static struct span ab_loop(uint64_t n, unsigned calls_per_iteration, ab_block_fn *block,
-			   const void *arg)
+static struct span ab_loop(uint64_t n, ab_block_fn *block, const void *arg)
 {
+	uint64_t calls = calls_per_iteration();
 	uint64_t blocks = (n + AB_BLOCK - 1) / AB_BLOCK;
 	double *diff = malloc(blocks * sizeof(*diff));
 	struct span sum = { 0, 0, 0 };
@@ -198,7 +209,7 @@ static struct span ab_loop(uint64_t n, unsigned calls_per_iteration, ab_block_fn
 		}
 		ab_result.own_ns += own_ns;
 		ab_result.direct_ns += direct_ns;
-		diff[b] = ((double)own_ns - (double)direct_ns) / (double)(k * calls_per_iteration);
+		diff[b] = ((double)own_ns - (double)direct_ns) / (double)(k * calls);
 	}
 	qsort(diff, blocks, sizeof(*diff), compare_doubles);
 	uint64_t w = interval_halfwidth(blocks);
@@ -214,10 +225,10 @@ static struct span ab_loop(uint64_t n, unsigned calls_per_iteration, ab_block_fn
  * through the program's own calls.  Inlined, block with it, so that the
  * calls of the loop timed once stay direct calls, as in a program. */
 static inline __attribute__((always_inline)) struct span
-timed_loop(bool ab, uint64_t n, unsigned calls_per_iteration, ab_block_fn *block, const void *arg)
+timed_loop(bool ab, uint64_t n, ab_block_fn *block, const void *arg)
 {
 	if (ab)
-		return ab_loop(n, calls_per_iteration, block, arg);
+		return ab_loop(n, block, arg);
 	struct span t = span_begin();
 	block(&own, n, arg);
 	return span_end(t);
@@ -265,7 +276,7 @@ static struct span small_files(uint64_t n, const char *dir, bool ab)
 	fns[FN_FSTAT].per_iteration = 1;
 	fns[FN_UNLINK].per_iteration = 1;
 
-	return timed_loop(ab, n, 8, small_files_block, path);
+	return timed_loop(ab, n, small_files_block, path);
 }
 
 struct block_file {
@@ -305,7 +316,7 @@ static struct span pread_pwrite(uint64_t n, const char *dir, bool ab)
 		fail("pwrite", path);
 
 	const struct block_file file = { fd, path };
-	struct span t = timed_loop(ab, n, 2, pread_pwrite_block, &file);
+	struct span t = timed_loop(ab, n, pread_pwrite_block, &file);
 
 	if (close(fd) != 0)
 		fail("close", path);
@@ -343,7 +354,7 @@ static struct span open_close(uint64_t n, const char *dir, bool ab)
 	if (fd < 0 || close(fd) != 0)
 		fail("creating", path);
 
-	struct span t = timed_loop(ab, n, 2, open_close_block, path);
+	struct span t = timed_loop(ab, n, open_close_block, path);
 
 	if (unlink(path) != 0)
 		fail("unlink", path);
