@@ -138,10 +138,11 @@ void check_decimal(struct origin from, const char *text, long long max, const ch
 {
 	char canon[40];
 	uint64_t unused;
+	/* A text that is no decimal to the library is none to parse_decimal()
+	 * either, whose forms are a few of the library's. */
+	const char *form = from.inherited && library_decimal(text, canon) ? canon : text;
 
-	if (from.inherited ? !library_decimal(text, canon) ||
-				 !parse_decimal(canon, max, billionths ? billionths : &unused)
-			   : !parse_decimal(text, max, billionths ? billionths : &unused))
+	if (!parse_decimal(form, max, billionths ? billionths : &unused))
 		bad_value(from, text, "it must be a number of %s, such as 2 or 2.5, up to %lld",
 			  unit, max);
 }
