@@ -20,6 +20,19 @@
 IOMON_HOT _Atomic uint32_t iomon_mask;
 IOMON_TLS int iomon_busy;
 IOMON_TLS int iomon_in_emit;
+#if IOMON_TP_OFFSETS
+IOMON_HOT struct iomon_tp_offsets iomon_tp_off;
+#endif
+
+void iomon_tp_init(void)
+{
+#if IOMON_TP_OFFSETS
+	iomon_tp_off.busy = iomon_tp_offset(&iomon_busy);
+	iomon_tp_off.in_emit = iomon_tp_offset(&iomon_in_emit);
+	iomon_tp_off.errno_ = iomon_tp_offset(&errno);
+	iomon_ring_tp_init();
+#endif
+}
 
 void iomon_count_dropped(void)
 {
@@ -598,6 +611,7 @@ static void atfork_child(void)
 
 __attribute__((constructor)) static void iomon_init(void)
 {
+	iomon_tp_init();
 	iomon_busy++;
 	for (const struct iomon_row *row = __start_iomon_rows; row < __stop_iomon_rows; row++)
 		if (!__atomic_load_n(row->real, __ATOMIC_ACQUIRE))

@@ -11,6 +11,7 @@
 
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <fcntl.h>
 #include <string.h>
@@ -33,6 +34,41 @@
 #define IOMON_HOT __attribute__((section("iomon_hot")))
 /* And the code every record runs, on as few pages too (.text.hot). */
 #define IOMON_HOT_CODE __attribute__((hot))
+/*
+ * The thread-local variables every recorded call reads, the library's own
+ * and the C library's errno, are reached from the thread pointer with
+ * offsets kept on the hot page.  Reached as the compiler would, each of the
+ * library's costs a load from the GOT (its offset) and errno a call to
+ * __errno_location(): two pages more a call touches, the GOT's and that
+ * function's, each a page walk after a system call that emptied the TLB
+ * (12-14 ns a call in all: BENCHMARKS.md).  The offsets are the ones the
+ * initial-exec model reads from the GOT: the same in every thread, for the
+ * life of the process.  They are taken at start-up (iomon_tp_init), before
+ * iomon_mask first lets a call through, so whatever reaches a variable by
+ * its offset looks at the mask first.  Elsewhere than on x86-64 and
+ * AArch64, the variables are reached as usual.
+ */
+#if defined(__x86_64__) || defined(__aarch64__)
+#define IOMON_TP_OFFSETS 1
+struct iomon_tp_offsets {
+	ptrdiff_t busy, in_emit, ring, errno_;
+};
+extern struct iomon_tp_offsets iomon_tp_off;
+/* var, a thread-local variable with static storage (initial-exec):
+ * where it is from the thread pointer. */
+static inline ptrdiff_t iomon_tp_offset(const void *var)
+{
+	return (ptrdiff_t)((uintptr_t)var - (uintptr_t)__builtin_thread_pointer());
+}
+/* The address of this thread's var, whose offset is iomon_tp_off.field. */
+#define IOMON_TP_VAR(type, field, var) \
+	((type *)((char *)__builtin_thread_pointer() + iomon_tp_off.field))
+#else
+#define IOMON_TP_OFFSETS 0
+#define IOMON_TP_VAR(type, field, var) (&(var))
+#endif
+void iomon_tp_init(void);
+
 #define IOMON_LIKELY(x) __builtin_expect(!!(x), 1)
 #define IOMON_UNLIKELY(x) __builtin_expect(!!(x), 0)
 
@@ -66,9 +102,10 @@ bool iomon_open_wanted(struct iomon_str path);
  * the library is off. */
 static inline uint32_t iomon_mask_now(void)
 {
-	if (iomon_busy)
+	uint32_t mask = atomic_load_explicit(&iomon_mask, memory_order_acquire);
+
+	if (!mask || *IOMON_TP_VAR(int, busy, iomon_busy))
 		return 0;
-	uint32_t mask = atomic_load_explicit(&iomon_mask, memory_order_relaxed);
 	if (IOMON_UNLIKELY(mask & IOMON_MASK_WAITING))
 		mask = iomon_check_start(mask);
 	return mask;
@@ -96,23 +133,32 @@ void iomon_count_dropped(void);
  * lowered last, and the compiler may not reorder the two. */
 static inline void iomon_enter_emit(void)
 {
-	iomon_in_emit++;
+	int *in_emit = IOMON_TP_VAR(int, in_emit, iomon_in_emit);
+	int *busy = IOMON_TP_VAR(int, busy, iomon_busy);
+
+	++*in_emit;
 	atomic_signal_fence(memory_order_seq_cst);
-	iomon_busy++;
+	++*busy;
 }
 
 static inline void iomon_leave_emit(void)
 {
-	iomon_busy--;
+	int *in_emit = IOMON_TP_VAR(int, in_emit, iomon_in_emit);
+	int *busy = IOMON_TP_VAR(int, busy, iomon_busy);
+
+	--*busy;
 	atomic_signal_fence(memory_order_seq_cst);
-	iomon_in_emit--;
+	--*in_emit;
 }
 
 /* A call passed straight through: counted as dropped when it should have
- * been recorded, but the thread was busy recording another. */
+ * been recorded, but the thread was busy recording another.  (The mask
+ * first: a call made before start-up reads no offset.) */
 static inline void iomon_passed_through(unsigned domain)
 {
-	if (IOMON_UNLIKELY(iomon_in_emit) && iomon_wants(domain))
+	uint32_t mask = atomic_load_explicit(&iomon_mask, memory_order_acquire);
+
+	if (IOMON_UNLIKELY(mask >> domain & 1 && *IOMON_TP_VAR(int, in_emit, iomon_in_emit)))
 		iomon_count_dropped();
 }
 

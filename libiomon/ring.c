@@ -57,9 +57,16 @@ char *iomon_ring_kept(struct iomon_ring *r, unsigned slot)
 	return r->data + KEPT_OFFSET + slot * IOMON_FIELD_MAX;
 }
 
+#if IOMON_TP_OFFSETS
+void iomon_ring_tp_init(void)
+{
+	iomon_tp_off.ring = iomon_tp_offset(&my_ring);
+}
+#endif
+
 struct iomon_ring *iomon_ring_self(void)
 {
-	struct iomon_ring *r = my_ring;
+	struct iomon_ring *r = *IOMON_TP_VAR(struct iomon_ring *, ring, my_ring);
 
 	if (IOMON_LIKELY(r != NULL))
 		return r;

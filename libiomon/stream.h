@@ -213,6 +213,9 @@ static inline uint64_t iomon_pos_after(uint64_t pos, size_t size)
  * bytes at the head (NULL: the record is dropped, and counted); the record
  * ending at end made the sender's.  Inline, their slow parts in ring.c. */
 struct iomon_ring *iomon_ring_self(void);
+/* Where the thread's ring is kept from the thread pointer: into
+ * iomon_tp_off (iomon.h). */
+void iomon_ring_tp_init(void);
 char *iomon_ring_reserve_slow(struct iomon_ring *r, size_t need);
 void iomon_ring_wrap(struct iomon_ring *r, size_t off, size_t n);
 void iomon_ring_filling(struct iomon_ring *r, uint64_t head, uint64_t next);

@@ -443,13 +443,14 @@ static inline bool iomon_at_own(int dirfd, const char *path, int flags)
 			IOMON_EFFECT_BEFORE_##EFFECT;                                   \
 		}                                                                       \
 		call.t0 = record ? iomon_clock_ns() : 0;                                \
-		int errno_before = errno;                                               \
+		int *errno_p = IOMON_TP_VAR(int, errno_, errno);                        \
+		int errno_before = *errno_p;                                            \
 		RET ret;                                                                \
 		if (IOMON_UNLIKELY(own))                                                \
 			ret = IOMON_NOT_OPEN_##FAIL;                                    \
 		else                                                                    \
 			ret = real ARGS;                                                \
-		int saved_errno = errno;                                                \
+		int saved_errno = *errno_p;                                             \
 		bool failed = IOMON_FAIL_##FAIL;                                        \
 		(void)errno_before;                                                     \
 		IOMON_FD_AFTER_##FD;                                                    \
@@ -466,7 +467,7 @@ static inline bool iomon_at_own(int dirfd, const char *path, int flags)
 			iomon_call_end(&call, failed ? IOMON_ERRNO_##FAIL : 0);         \
 		}                                                                       \
 		IOMON_EFFECT_##EFFECT;                                                  \
-		errno = saved_errno;                                                    \
+		*errno_p = saved_errno;                                                 \
 		return ret;                                                             \
 	}
 
@@ -497,7 +498,8 @@ static inline bool iomon_at_own(int dirfd, const char *path, int flags)
 		IOMON_EFFECT_BEFORE_##EFFECT;                                           \
 		call.t0 = record ? iomon_clock_ns() : 0;                                \
 		real ARGS;                                                              \
-		int saved_errno = errno;                                                \
+		int *errno_p = IOMON_TP_VAR(int, errno_, errno);                        \
+		int saved_errno = *errno_p;                                             \
 		if (record)                                                             \
 			call.rec.s1 = IOMON_STR_##S1;                                   \
 		IOMON_EFFECT_RETURNED_##EFFECT;                                         \
@@ -506,7 +508,7 @@ static inline bool iomon_at_own(int dirfd, const char *path, int flags)
 			iomon_call_end(&call, 0);                                       \
 		}                                                                       \
 		IOMON_EFFECT_##EFFECT;                                                  \
-		errno = saved_errno;                                                    \
+		*errno_p = saved_errno;                                                 \
 	}
 
 /*

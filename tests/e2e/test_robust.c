@@ -863,6 +863,40 @@ Test(robust, a_call_made_early_keeps_its_duration)
 }
 
 /*
+ * Each thread's errno is its own, though the library reaches it from the
+ * thread pointer (libiomon/iomon.h): four threads' failed opens are each
+ * recorded with the errno its thread saw, ENOENT or ENOTDIR, and the
+ * program checks that a write between two left its thread's errno alone.
+ */
+Test(robust, each_thread_keeps_its_own_errno)
+{
+	enum { THREADS = 4, ITER = 500 };
+	size_t failed[THREADS] = { 0 };
+	struct run r;
+
+	run_traced(&r, NONE, STRESS("errno", "4", "500"), NONE);
+	cr_assert_eq(r.status, 0, "stress errno failed: %s", r.err);
+	cr_assert(strstr(r.out, "\nok\n"), "output: %s", r.out);
+	cr_assert_eq(r.bad_lines, 0);
+	for (size_t i = 0; i < r.nrecs; i++) {
+		const struct rec *rec = &r.recs[i];
+		if (rec->domain != D(FILE_OPEN_CLOSE) || rec->op != O(OPEN) || rec->fd >= 0)
+			continue;
+		const char *absent = strstr(rec->s1, "/absent");
+		const char *file = strstr(rec->s1, "/e");
+		int t = absent ? atoi(absent + 7) : file ? atoi(file + 2) : -1;
+		cr_assert(t >= 0 && t < THREADS, "a failed open of %s", rec->s1);
+		cr_assert_eq(rec->err, t % 2 ? ENOTDIR : ENOENT, "thread %d's open of %s: error %d",
+			     t, rec->s1, rec->err);
+		failed[t]++;
+	}
+	for (int t = 0; t < THREADS; t++)
+		cr_assert_eq(failed[t], (size_t)ITER, "thread %d: %zu failed opens recorded", t,
+			     failed[t]);
+	run_free(&r);
+}
+
+/*
  * Two threads take turns writing, a token handed between them: a call of
  * one happens before the other's next.  Each thread has a ring of its own,
  * and the records still come in the order of the calls, alternating.

@@ -12,6 +12,7 @@
  *   stress DIR noroom N
  *   stress DIR wide
  *   stress DIR early
+ *   stress DIR errno N ITER
  * and prints its pid, then what the mode says below.  Every result is
  * checked here, so a library that changed one fails the run (exit 1, a line
  * on stderr) whatever the records say.  Output that depends on timing (how
@@ -646,6 +647,67 @@ static int early_mode(void)
 	return 0;
 }
 
+/*
+ * errno: N threads, ITER times each, make an open that fails, each with an
+ * errno of its own: ENOENT for an even thread (a file that is not there,
+ * "absentNN"), ENOTDIR for an odd one (a path under a file, "eNN/sub").
+ * Between two, a write that succeeds must leave the thread's errno as the
+ * thread set it.  Every errno is checked here; the test checks the records.
+ */
+struct errno_worker {
+	char path[4200];
+	int want;
+	int fd;
+	long iter;
+	int mine;
+};
+
+static void *errno_main(void *arg)
+{
+	struct errno_worker *w = arg;
+
+	for (long i = 0; i < w->iter; i++) {
+		CHECK_FAILS(open(w->path, O_RDONLY), w->want);
+		errno = w->mine;
+		CHECK(write(w->fd, "x", 1) == 1);
+		CHECK(errno == w->mine);
+	}
+	CHECK(close(w->fd) == 0);
+	return NULL;
+}
+
+static int errno_mode(int argc, char **argv)
+{
+	static struct errno_worker w[MAX_THREADS];
+	pthread_t t[MAX_THREADS];
+	int n;
+
+	CHECK(argc == 2);
+	n = atoi(argv[0]);
+	CHECK(n > 0 && n <= MAX_THREADS);
+	for (int i = 0; i < n; i++) {
+		char name[32];
+		snprintf(name, sizeof(name), "e%02d", i);
+		w[i].fd = create(name);
+		if (i % 2 == 0) {
+			snprintf(name, sizeof(name), "absent%02d", i);
+			w[i].want = ENOENT;
+		} else {
+			snprintf(name, sizeof(name), "e%02d/sub", i);
+			w[i].want = ENOTDIR;
+		}
+		snprintf(w[i].path, sizeof(w[i].path), "%s", in_dir(name));
+		w[i].iter = atol(argv[1]);
+		w[i].mine = 1000 + i;
+	}
+	for (int i = 0; i < n; i++)
+		CHECK(pthread_create(&t[i], NULL, errno_main, &w[i]) == 0);
+	for (int i = 0; i < n; i++)
+		CHECK(pthread_join(t[i], NULL) == 0);
+	printf("ok\n");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 3) {
@@ -681,6 +743,8 @@ int main(int argc, char **argv)
 		return wide_mode();
 	if (strcmp(mode, "early") == 0)
 		return early_mode();
+	if (strcmp(mode, "errno") == 0)
+		return errno_mode(argc, argv);
 	fprintf(stderr, "stress: no mode %s\n", mode);
 	return 2;
 }
