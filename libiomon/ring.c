@@ -204,41 +204,46 @@ static void populate(struct iomon_ring *r, uint64_t off, uint64_t len)
  * The first write to each page of a ring costs its owner a page fault, 12
  * us each on a VM (BENCHMARKS.md): a thread that makes 8192 records in its
  * first milliseconds pays some 0.8 ms for its ring's 64 pages.  So at each
- * of its looks the sender makes present, from its own CPU, as many bytes
- * ahead of the owner as the owner wrote since the last look (a page at
- * least, none if it wrote nothing); the kernel fills them as a write fault
- * would, without touching what they hold, so the owner may be writing
- * there meanwhile.  A thread that writes little has little made present
- * for it, and one that writes nothing none; once the owner has gone round
- * the ring, every page is.
+ * of its looks the sender makes present, from its own CPU, twice as many
+ * bytes ahead of the owner as the owner wrote since the last look (a page
+ * at least, none if it wrote nothing); the kernel fills them as a write
+ * fault would, without touching what they hold, so the owner may be
+ * writing there meanwhile.  A thread that writes little has little made
+ * present for it, and one that writes nothing none; once the owner has
+ * gone round the ring, every page is.  Until then, while the owner writes
+ * a page a millisecond or more, or at the first look that finds it
+ * writing, the sender looks every millisecond rather than every few
+ * (sender.c), so that the owner seldom outruns it.
  */
-void iomon_ring_populate_ahead(struct iomon_ring *r, uint64_t head)
+bool iomon_ring_populate_ahead(struct iomon_ring *r, uint64_t head, uint64_t since_ns)
 {
 	uint64_t written = iomon_pos_bytes(head);
 	uint64_t ahead = written - r->head_seen;
 	uint64_t round = r->present_base + IOMON_RING_SIZE;
+	bool first = r->head_seen == r->present_base;
 
 	r->head_seen = written;
 	if (!ahead || r->present >= round || atomic_load_explicit(&no_populate, memory_order_relaxed))
-		return;
+		return false;
 	if (written >= round) {
 		r->present = round;
-		return;
+		return false;
 	}
 	uint64_t from = written > r->present ? written : r->present;
-	uint64_t to = written + (ahead > RING_PAGE ? ahead : RING_PAGE);
+	uint64_t to = written + (2 * ahead > RING_PAGE ? 2 * ahead : RING_PAGE);
 	if (to > round)
 		to = round;
-	if (to <= from)
-		return;
-	uint64_t off = from % IOMON_RING_SIZE, len = to - from;
-	if (off + len > IOMON_RING_SIZE) {
-		populate(r, off, IOMON_RING_SIZE - off);
-		len -= IOMON_RING_SIZE - off;
-		off = 0;
+	if (to > from) {
+		uint64_t off = from % IOMON_RING_SIZE, len = to - from;
+		if (off + len > IOMON_RING_SIZE) {
+			populate(r, off, IOMON_RING_SIZE - off);
+			len -= IOMON_RING_SIZE - off;
+			off = 0;
+		}
+		populate(r, off, len);
+		r->present = to;
 	}
-	populate(r, off, len);
-	r->present = to;
+	return r->present < round && (first || ahead * 1000000 >= RING_PAGE * since_ns);
 }
 
 void iomon_ring_release(struct iomon_ring *r, uint64_t pos)

@@ -419,13 +419,22 @@ static void ship(struct iomon_ring *list, uint64_t cut)
 	}
 }
 
+/* A look of the sender thread at the rings: how long since the last; what
+ * it found: the most bytes one ring held, and whether a ring's owner is
+ * still writing its first round fast (iomon_ring_populate_ahead). */
+struct look {
+	uint64_t since_ns;
+	uint64_t fullest;
+	bool warming;
+};
+
 /* Ships (or, with no collector, discards and counts) every ring's records;
- * false if there were none, nor anything else to do.  *fullest, if asked
- * for: the most bytes one ring held.  The sender thread ships what has
+ * false if there were none, nor anything else to do.  look: NULL, or what
+ * the sender thread's look found.  The sender thread ships what has
  * ended before it looks (ship()); a thread that sends itself (unbuffered,
  * or at exit, when no later look may come) ships everything, lest a clock
  * a little ahead on another CPU leave a record behind. */
-static bool drain(uint64_t *fullest, bool everything)
+static bool drain(struct look *look, bool everything)
 {
 	bool work = dropped != 0;
 	struct iomon_ring *list = NULL;
@@ -448,12 +457,13 @@ static bool drain(uint64_t *fullest, bool everything)
 			dropped += atomic_exchange_explicit(&r->dropped, 0, memory_order_relaxed);
 		uint64_t head = iomon_ring_head(r), tail = iomon_ring_tail(r);
 		work |= dropped != 0 || head != tail;
-		if (fullest && iomon_pos_used(head, tail) > *fullest)
-			*fullest = iomon_pos_used(head, tail);
 		/* The sender's own look (not a flush): its CPU takes the
 		 * owner's page faults to come. */
-		if (fullest)
-			iomon_ring_populate_ahead(r, head);
+		if (look) {
+			if (iomon_pos_used(head, tail) > look->fullest)
+				look->fullest = iomon_pos_used(head, tail);
+			look->warming |= iomon_ring_populate_ahead(r, head, look->since_ns);
+		}
 		/* Not connected yet: keep the records for the next attempt. */
 		if (head == tail || atomic_load(&link_state) == LINK_DOWN)
 			continue;
@@ -564,19 +574,25 @@ bool iomon_sender_wait_for_room(struct iomon_ring *r, uint64_t tail)
  * (a thread busy with I/O fills a quarter of its ring in a few
  * milliseconds); one that finds less than a sixteenth, or nothing, doubles
  * it, up to IOMON_FLUSH_MS.  A ring three quarters full wakes the sender
- * all the same (ring.c).  Without a connection, the next try is a full
+ * all the same (ring.c).  While a ring's owner writes its first round
+ * fast, the sender taking its page faults ahead of it, looks come every
+ * POLL_WARM_NS: the faults of a busy young thread cost it far more than
+ * the looks (BENCHMARKS.md).  Without a connection, the next try is a full
  * period away (connect_collector: a few tries over half a second).
  */
+#define POLL_WARM_NS (1000 * 1000)
 #define POLL_MIN_NS (4 * 1000 * 1000)
 #define POLL_MAX_NS (IOMON_FLUSH_MS * UINT64_C(1000000))
 
-static uint64_t next_wait_ns(uint64_t wait_ns, uint64_t fullest)
+static uint64_t next_wait_ns(uint64_t wait_ns, const struct look *look)
 {
 	if (atomic_load(&link_state) != LINK_UP)
 		return POLL_MAX_NS;
-	if (fullest >= IOMON_RING_SIZE / 4)
+	if (look->warming)
+		return POLL_WARM_NS;
+	if (look->fullest >= IOMON_RING_SIZE / 4 || wait_ns < POLL_MIN_NS)
 		return POLL_MIN_NS;
-	if (fullest >= IOMON_RING_SIZE / 16)
+	if (look->fullest >= IOMON_RING_SIZE / 16)
 		return wait_ns;
 	return wait_ns * 2 < POLL_MAX_NS ? wait_ns * 2 : POLL_MAX_NS;
 }
@@ -592,7 +608,7 @@ static _Atomic int holds;
 
 static void sender_loop(uint32_t renewal)
 {
-	uint64_t idle_since = iomon_monotonic_ns();
+	uint64_t idle_since = iomon_monotonic_ns(), last_look = idle_since;
 	uint64_t wait_ns = POLL_MIN_NS;
 	bool end = false;
 
@@ -603,10 +619,11 @@ static void sender_loop(uint32_t renewal)
 		uint32_t seen = atomic_load_explicit(&kick_word, memory_order_acquire);
 		send_lock_take();
 		uint64_t now = iomon_monotonic_ns();
-		uint64_t fullest = 0;
-		if (drain(&fullest, false))
+		struct look look = { .since_ns = now - last_look };
+		last_look = now;
+		if (drain(&look, false))
 			idle_since = now;
-		wait_ns = next_wait_ns(wait_ns, fullest);
+		wait_ns = next_wait_ns(wait_ns, &look);
 		if (atomic_load(&link_state) == LINK_GONE || atomic_load(&renewals) != renewal) {
 			/* Whoever renews starts the next sender. */
 			atomic_store(&iomon_sender_running, false);

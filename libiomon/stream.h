@@ -281,9 +281,11 @@ uint64_t iomon_ring_no_ring_dropped(void);
 uint64_t iomon_ring_take_no_ring_dropped(void);
 /* Frees the records before pos. */
 void iomon_ring_release(struct iomon_ring *r, uint64_t pos);
-/* At a look of the sender at r, whose head is head: makes the pages its
- * owner is about to write to present. */
-void iomon_ring_populate_ahead(struct iomon_ring *r, uint64_t head);
+/* At a look of the sender at r, whose head is head, since_ns after the
+ * last: makes the pages its owner is about to write to present.  True
+ * while the owner has pages of its first round left to fault and writes
+ * fast (ring.c). */
+bool iomon_ring_populate_ahead(struct iomon_ring *r, uint64_t head, uint64_t since_ns);
 /* Frees r if its thread has exited and nothing is left; returns the next. */
 struct iomon_ring *iomon_ring_reap(struct iomon_ring *r);
 /* After fork, in the child: only the calling thread's ring survives, empty. */
