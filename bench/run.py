@@ -286,7 +286,8 @@ def report_timing(mode, n, configs, results):
                          fmt_ns(statistics.median(per_call(c, "loop_cpu_ns"))),
                          "" if first else added(c, "loop_cpu_ns"),
                          fmt_ns(run_cpu), "%.2f" % (run_cpu / bare_run_cpu),
-                         "" if first else added(c, "run_cpu_ns")))
+                         "" if first else added(c, "run_cpu_ns"),
+                         "%.0f" % statistics.median(r["loop_thread_faults"] for r in rs)))
     print()
     print("  wall clock, in the loop:")
     print_table(("configuration", "ns/call", "min..max", "x bare", "+ns/call", "paired",
@@ -296,7 +297,7 @@ def report_timing(mode, n, configs, results):
           " loop (the sender thread too);")
     print("  of every process for the whole run")
     print_table(("configuration", "thread ns/call", "+ns/call", "paired", "loop ns/call",
-                 "+ns/call", "run ns/call", "x bare", "+ns/call"), cpu_rows)
+                 "+ns/call", "run ns/call", "x bare", "+ns/call", "faults"), cpu_rows)
     return check_failed
 
 
@@ -310,7 +311,9 @@ its 95% confidence interval (from 6 rounds on).  loop: measured inside
 the workload, around its loop; thread: the CPU time of the thread making the
 calls, without iomon's sender thread.  run: the CPU time of every process of the
 run (workload, iomon and its collector, or strace), start-up and exit
-included; the workload's loop CPU time leaves strace itself out.
+included; the workload's loop CPU time leaves strace itself out.  faults: the
+page faults the calling thread took in the loop, median of the runs (a young
+ring's pages, unless iomon's sender made them present first).
 records: iomon's records of the workload's pid (START/STOP left out) against
 the wrapped calls the workload made (none when every call is filtered out:
 "not monitored" runs with MONITOR_DOMAINS=START_STOP, "paused" with a

@@ -16,7 +16,8 @@
  * here, the floor every call pays: it tells one machine from another.
  *
  * It prints, a "key value" line each: its pid; the loop's time in ns, wall
- * clock, CPU time of the process and of its own thread; the I/O calls made
+ * clock, CPU time of the process and of its own thread; the page faults
+ * its thread took in the loop (not with "ab"); the I/O calls made
  * in the loop; and how many of all the calls it made (loop, set-up and
  * clean-up) went to a wrapper, which is the number of records iomon must
  * deliver for this pid.  Whether a call is wrapped is asked of the dynamic
@@ -45,6 +46,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -119,15 +121,26 @@ static uint64_t clock_ns(clockid_t clock)
 /* The loop's wall-clock time, the CPU time of all the process's threads
  * (the library's sender thread included) spent in it, and that of the
  * thread making the calls: on a loaded machine CPU time does not count the
- * time spent waiting for a CPU. */
+ * time spent waiting for a CPU.  And, timed once, the page faults the
+ * calling thread took in it (a young ring's pages, unless the library's
+ * sender made them present first). */
 struct span {
-	uint64_t wall, cpu, thread_cpu;
+	uint64_t wall, cpu, thread_cpu, thread_faults;
 };
+
+static uint64_t thread_faults(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_THREAD, &ru);
+	return (uint64_t)ru.ru_minflt;
+}
 
 static struct span span_begin(void)
 {
-	return (struct span){ clock_ns(CLOCK_MONOTONIC), clock_ns(CLOCK_PROCESS_CPUTIME_ID),
-			      clock_ns(CLOCK_THREAD_CPUTIME_ID) };
+	return (struct span){ .wall = clock_ns(CLOCK_MONOTONIC),
+			      .cpu = clock_ns(CLOCK_PROCESS_CPUTIME_ID),
+			      .thread_cpu = clock_ns(CLOCK_THREAD_CPUTIME_ID) };
 }
 
 static struct span span_end(struct span begin)
@@ -135,8 +148,9 @@ static struct span span_end(struct span begin)
 	uint64_t thread_cpu = clock_ns(CLOCK_THREAD_CPUTIME_ID);
 	uint64_t cpu = clock_ns(CLOCK_PROCESS_CPUTIME_ID);
 
-	return (struct span){ clock_ns(CLOCK_MONOTONIC) - begin.wall, cpu - begin.cpu,
-			      thread_cpu - begin.thread_cpu };
+	return (struct span){ .wall = clock_ns(CLOCK_MONOTONIC) - begin.wall,
+			      .cpu = cpu - begin.cpu,
+			      .thread_cpu = thread_cpu - begin.thread_cpu };
 }
 
 /* The "ab" loop's figures: the wall time of each kind's blocks, and the
@@ -186,7 +200,7 @@ static struct span ab_loop(uint64_t n, ab_block_fn *block, const void *arg)
 	uint64_t calls = calls_per_iteration();
 	uint64_t blocks = (n + AB_BLOCK - 1) / AB_BLOCK;
 	double *diff = malloc(blocks * sizeof(*diff));
-	struct span sum = { 0, 0, 0 };
+	struct span sum = { 0 };
 
 	if (!diff)
 		fail("malloc", "the ab loop's figures");
@@ -229,9 +243,12 @@ timed_loop(bool ab, uint64_t n, ab_block_fn *block, const void *arg)
 {
 	if (ab)
 		return ab_loop(n, block, arg);
+	uint64_t faults = thread_faults();
 	struct span t = span_begin();
 	block(&own, n, arg);
-	return span_end(t);
+	t = span_end(t);
+	t.thread_faults = thread_faults() - faults;
+	return t;
 }
 
 /* The blocks of the loops: ab_block_fns, inlined where the loop is timed
@@ -464,6 +481,8 @@ int main(int argc, char **argv)
 	printf("loop_ns %" PRIu64 "\n", elapsed.wall);
 	printf("loop_cpu_ns %" PRIu64 "\n", elapsed.cpu);
 	printf("loop_thread_cpu_ns %" PRIu64 "\n", elapsed.thread_cpu);
+	if (!ab)
+		printf("loop_thread_faults %" PRIu64 "\n", elapsed.thread_faults);
 	for (int i = 0; i < FN_COUNT; i++) {
 		const struct io_fn *f = &fns[i];
 		uint64_t in_loop = f->per_iteration * n;
