@@ -39,8 +39,9 @@
  * and the C library's errno, are reached from the thread pointer with
  * offsets kept on the hot page.  Reached as the compiler would, each of the
  * library's costs a load from the GOT (its offset) and errno a call to
- * __errno_location(): two pages more a call touches, the GOT's and that
- * function's, each a page walk after a system call that emptied the TLB
+ * __errno_location(): a call and its return, and two pages more a call
+ * touches, the GOT's and that function's in the C library, far from the
+ * others, each a page walk after a system call that emptied the TLB
  * (12-14 ns a call in all: BENCHMARKS.md).  The offsets are the ones the
  * initial-exec model reads from the GOT: the same in every thread, for the
  * life of the process.  They are taken at start-up (iomon_tp_init), before

@@ -187,6 +187,10 @@ uint64_t iomon_ring_end_stamp(const struct iomon_ring *r, uint64_t pos)
  * pages fault in as the owner writes them, as they would anyway. */
 #define RING_PAGE 4096
 
+/* A ring's owner that writes a page in this time or less is a busy one,
+ * which the sender looks at more often (iomon_ring_populate_ahead). */
+#define BUSY_PAGE_NS (1000 * 1000)
+
 /* The kernel has no MADV_POPULATE_WRITE (before Linux 5.14). */
 static _Atomic bool no_populate;
 
@@ -243,7 +247,7 @@ bool iomon_ring_populate_ahead(struct iomon_ring *r, uint64_t head, uint64_t sin
 		populate(r, off, len);
 		r->present = to;
 	}
-	return r->present < round && (first || ahead * 1000000 >= RING_PAGE * since_ns);
+	return r->present < round && (first || ahead * BUSY_PAGE_NS >= RING_PAGE * since_ns);
 }
 
 void iomon_ring_release(struct iomon_ring *r, uint64_t pos)
