@@ -99,15 +99,33 @@ static void *thread_main(void *arg)
 	return NULL;
 }
 
+/* A count of threads from the command line: 1 to MAX_THREADS. */
+static int thread_count(const char *arg)
+{
+	int n = atoi(arg);
+
+	CHECK(n > 0 && n <= MAX_THREADS);
+	return n;
+}
+
+/* Runs fn in n threads, the i-th given args + i * size, and waits for them
+ * all. */
+static void run_threads(int n, void *(*fn)(void *), void *args, size_t size)
+{
+	pthread_t t[MAX_THREADS];
+
+	for (int i = 0; i < n; i++)
+		CHECK(pthread_create(&t[i], NULL, fn, (char *)args + (size_t)i * size) == 0);
+	for (int i = 0; i < n; i++)
+		CHECK(pthread_join(t[i], NULL) == 0);
+}
+
 static int threads_mode(int argc, char **argv)
 {
 	static struct worker w[MAX_THREADS];
-	pthread_t t[MAX_THREADS];
-	int n;
 
 	CHECK(argc >= 2);
-	n = atoi(argv[0]);
-	CHECK(n > 0 && n <= MAX_THREADS);
+	int n = thread_count(argv[0]);
 	for (int i = 0; i < n; i++) {
 		char name[16];
 		snprintf(name, sizeof(name), "t%02d", i);
@@ -115,10 +133,7 @@ static int threads_mode(int argc, char **argv)
 		    (struct worker){i, create(name), atol(argv[1]), argc > 2 ? atol(argv[2]) : 0};
 		printf("thread %d fd %d\n", i, w[i].fd);
 	}
-	for (int i = 0; i < n; i++)
-		CHECK(pthread_create(&t[i], NULL, thread_main, &w[i]) == 0);
-	for (int i = 0; i < n; i++)
-		CHECK(pthread_join(t[i], NULL) == 0);
+	run_threads(n, thread_main, w, sizeof(*w));
 	printf("ok\n");
 	return 0;
 }
@@ -679,12 +694,9 @@ static void *errno_main(void *arg)
 static int errno_mode(int argc, char **argv)
 {
 	static struct errno_worker w[MAX_THREADS];
-	pthread_t t[MAX_THREADS];
-	int n;
 
 	CHECK(argc == 2);
-	n = atoi(argv[0]);
-	CHECK(n > 0 && n <= MAX_THREADS);
+	int n = thread_count(argv[0]);
 	for (int i = 0; i < n; i++) {
 		char name[32];
 		snprintf(name, sizeof(name), "e%02d", i);
@@ -700,10 +712,7 @@ static int errno_mode(int argc, char **argv)
 		w[i].iter = atol(argv[1]);
 		w[i].mine = 1000 + i;
 	}
-	for (int i = 0; i < n; i++)
-		CHECK(pthread_create(&t[i], NULL, errno_main, &w[i]) == 0);
-	for (int i = 0; i < n; i++)
-		CHECK(pthread_join(t[i], NULL) == 0);
+	run_threads(n, errno_main, w, sizeof(*w));
 	printf("ok\n");
 	return 0;
 }
