@@ -378,14 +378,19 @@ static struct span open_close(uint64_t n, const char *dir, bool ab)
 	return t;
 }
 
+static inline __attribute__((always_inline)) void null_call_block(const struct io_calls *c,
+								  uint64_t n, const void *arg)
+{
+	(void)c;
+	(void)arg;
+	for (uint64_t i = 0; i < n; i++)
+		syscall(SYS_getppid);
+}
+
 static struct span null_call(uint64_t n)
 {
 	fns[FN_SYSCALL].per_iteration = 1;
-
-	struct span t = span_begin();
-	for (uint64_t i = 0; i < n; i++)
-		syscall(SYS_getppid);
-	return span_end(t);
+	return timed_loop(false, n, null_call_block, NULL);
 }
 
 /* The object a function's address lies in: the C library's, or another
