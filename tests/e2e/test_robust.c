@@ -872,9 +872,13 @@ Test(robust, each_thread_keeps_its_own_errno)
 {
 	enum { THREADS = 4, ITER = 500 };
 	size_t failed[THREADS] = { 0 };
+	size_t dir_len = strlen(scratch_dir());
+	char threads[16], iter[16];
 	struct run r;
 
-	run_traced(&r, NONE, STRESS("errno", "4", "500"), NONE);
+	snprintf(threads, sizeof(threads), "%d", THREADS);
+	snprintf(iter, sizeof(iter), "%d", ITER);
+	run_traced(&r, NONE, STRESS("errno", threads, iter), NONE);
 	cr_assert_eq(r.status, 0, "stress errno failed: %s", r.err);
 	cr_assert(strstr(r.out, "\nok\n"), "output: %s", r.out);
 	cr_assert_eq(r.bad_lines, 0);
@@ -882,9 +886,14 @@ Test(robust, each_thread_keeps_its_own_errno)
 		const struct rec *rec = &r.recs[i];
 		if (rec->domain != D(FILE_OPEN_CLOSE) || rec->op != O(OPEN) || rec->fd >= 0)
 			continue;
-		const char *absent = strstr(rec->s1, "/absent");
-		const char *file = strstr(rec->s1, "/e");
-		int t = absent ? atoi(absent + 7) : file ? atoi(file + 2) : -1;
+		/* The thread's number, from the name in the scratch directory:
+		 * "absentNN" or "eNN/sub". */
+		int t = -1;
+		cr_assert(strncmp(rec->s1, scratch_dir(), dir_len) == 0 && rec->s1[dir_len] == '/',
+			  "a failed open of %s", rec->s1);
+		const char *name = rec->s1 + dir_len + 1;
+		if (sscanf(name, "absent%d", &t) != 1)
+			sscanf(name, "e%d/sub", &t);
 		cr_assert(t >= 0 && t < THREADS, "a failed open of %s", rec->s1);
 		cr_assert_eq(rec->err, t % 2 ? ENOTDIR : ENOENT, "thread %d's open of %s: error %d",
 			     t, rec->s1, rec->err);
