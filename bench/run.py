@@ -8,13 +8,21 @@ For each workload (bench/workload.c), runs the configurations
     iomon -u  iomon -u -o FILE -- workload    (one send per record)
     strace    strace -f -o /dev/null workload
 
+and, with --reference LIB (Meson's targets give it bench/libcounter.so, the
+reference interposer of bench/counter.c), the floor under any preload tool
+on this machine:
+
+    counter          LD_PRELOAD=LIB workload                 (counts the calls)
+    counter, clock   LD_PRELOAD=LIB COUNTER_CLOCK=1 workload (and times them)
+
 interleaved (ABCD DBAC ..., each round in an order of its own, with a
 short pause between runs), --runs times each, since the machines this
 runs on are shared and noisy, and prints the medians of the time per call
 measured inside the workload's loop, the ratios to bare, the time iomon
 adds per wrapped call, and the record count check: the records iomon
 delivered for the workload's pid (START/STOP left out) must be exactly the
-wrapped calls the workload says it made.
+wrapped calls the workload says it made (and the calls the reference
+counted, too).
 
 It first prints what a system call that does no work costs here (the
 workload's nullcall mode, bare): the floor under every call, by which
@@ -110,13 +118,21 @@ def count_records(path, pid):
 
 
 class Config:
-    def __init__(self, name, prefix, traced=False, n_divisor=1, env=None, filtered=False):
+    def __init__(self, name, prefix, traced=False, n_divisor=1, env=None, filtered=False,
+                 counted=False):
         self.name = name
         self.prefix = prefix		# a function of the trace file's path
         self.traced = traced		# writes an iomon trace to check
         self.n_divisor = n_divisor
         self.env = env			# added to the environment
         self.filtered = filtered	# every wrapped call filtered out: no record
+        self.counted = counted		# the reference interposer: prints its count
+
+    @property
+    def wraps(self):
+        """Whether a library of the run wraps the workload's calls: its
+        figures are per wrapped call, and its count is checked."""
+        return self.traced or self.counted
 
 
 # iomon with every call of the workload filtered out by the library: its
@@ -139,6 +155,11 @@ def configurations(args):
         for name, env in FILTERED:
             configs.append(Config(name, lambda trace: [args.iomon, "-o", trace, "--"],
                                   traced=True, env=env, filtered=True))
+    if args.reference:
+        configs.append(Config("counter", lambda trace: [], counted=True,
+                              env={"LD_PRELOAD": args.reference}))
+        configs.append(Config("counter, clock", lambda trace: [], counted=True,
+                              env={"LD_PRELOAD": args.reference, "COUNTER_CLOCK": "1"}))
     if args.strace:
         configs.append(Config("strace -f", lambda trace: [args.strace, "-f", "-o",
                                                           "/dev/null"],
@@ -159,6 +180,12 @@ def run_once(args, config, mode, n, workdir, extra=()):
         out["records"] = count_records(trace, out["pid"])
         out["expected_records"] = 0 if config.filtered else out["wrapped_calls"]
         os.unlink(trace)
+    if config.counted:
+        if "counter_calls" not in out or out["wrapped_calls"] == 0:
+            raise RunError("under %s the workload made no call the reference counted: was "
+                           "%s preloaded?\n%s" % (config.name, args.reference, " ".join(argv)))
+        out["records"] = out["counter_calls"]
+        out["expected_records"] = out["wrapped_calls"]
     return out
 
 
@@ -208,8 +235,9 @@ def print_table(head, rows, left=(0,)):
 
 def record_check(config, runs):
     """Whether a traced configuration's runs delivered other records than
-    the workload's wrapped calls; and the table's text for it."""
-    if not config.traced:
+    the workload's wrapped calls (or the reference counted other calls);
+    and the table's text for it."""
+    if not config.wraps:
         return False, ""
     bad = [r for r in runs if r["records"] != r["expected_records"]]
     if bad:
@@ -223,7 +251,7 @@ def record_check(config, runs):
 def report_timing(mode, n, configs, results):
     """Prints the tables of one workload; returns whether a record count check failed."""
     bare = results["bare"]
-    traced = [c for c in configs if c.traced]
+    traced = [c for c in configs if c.wraps]
     sample = results[traced[0].name][0] if traced else bare[0]
     calls_per_iter = bare[0]["loop_calls"] / bare[0]["iterations"]
     wrapped_per_iter = sample["loop_wrapped_calls"] / sample["iterations"]
@@ -243,11 +271,12 @@ def report_timing(mode, n, configs, results):
         return [r[key] / r["loop_calls"] for r in results[config.name]]
 
     def per_wrapped(config, extra):
-        return "%+.0f" % (extra * calls_per_iter / (wrapped_per_iter if config.traced
+        return "%+.0f" % (extra * calls_per_iter / (wrapped_per_iter if config.wraps
                                                    else calls_per_iter))
 
     def added(config, key):
-        """Median cost added per wrapped call (iomon) or per call (strace)."""
+        """Median cost added per wrapped call (iomon, the reference) or per
+        call (strace)."""
         extra = statistics.median(per_call(config, key)) - statistics.median(
             per_call(configs[0], key))
         return per_wrapped(config, extra)
@@ -303,8 +332,9 @@ def report_timing(mode, n, configs, results):
 
 TIMING_LEGEND = """\
 ns/call: the median over the runs of a time divided by the I/O calls made in
-the loop; +ns/call: how much longer than bare, per wrapped call for iomon,
-per call for strace (each is a system call it stops), from the medians;
+the loop; +ns/call: how much longer than bare, per wrapped call for iomon
+and the reference, per call for strace (each is a system call it stops),
+from the medians;
 paired: the median of each round's difference with that round's bare run
 (the machine's slow spells, longer than a round, cancel), and in brackets
 its 95% confidence interval (from 6 rounds on).  loop: measured inside
@@ -317,7 +347,11 @@ ring's pages, unless iomon's sender made them present first).
 records: iomon's records of the workload's pid (START/STOP left out) against
 the wrapped calls the workload made (none when every call is filtered out:
 "not monitored" runs with MONITOR_DOMAINS=START_STOP, "paused" with a
-START_ON_OPEN that no open matches)."""
+START_ON_OPEN that no open matches); for the reference, the calls it counted.
+counter: the reference interposer (bench/counter.c), a preload library that
+only counts the calls, with a per-thread counter; counter, clock: the same,
+timing each call with two clock_gettime() readings, as tools that count and
+time calls do.  What it adds is what interposing alone costs here."""
 
 
 def timing(args, workdir):
@@ -346,9 +380,10 @@ def timing(args, workdir):
 AB_LEGEND = """\
 Within one process ("workload MODE N DIR ab"): blocks of 100 iterations
 through the program's own calls (iomon's wrappers, when it runs under
-iomon) alternate with blocks through the C library's functions called
-directly, which no wrapper sees; each block pair's difference per call
-shares the machine's state of the moment, which separate runs do not.
+iomon, or the reference's) alternate with blocks through the C library's
+functions called directly, which no wrapper sees; each block pair's
+difference per call shares the machine's state of the moment, which
+separate runs do not.
 added: the median of a run's block pairs, per wrapped call (bare: per call,
 the method's own error, both kinds being the same calls), with its 95%
 confidence interval; then the median of the runs.  mean: the same from the
@@ -362,7 +397,8 @@ on a machine this small shows in the runs above."""
 def within_process(args, workdir):
     """The "ab" runs, bare and under iomon, interleaved; returns whether a
     record count check failed."""
-    configs = [c for c in configurations(args) if c.name in ("bare", "iomon")]
+    configs = [c for c in configurations(args)
+               if c.name in ("bare", "iomon", "counter", "counter, clock")]
     check_failed = False
     print()
     print(AB_LEGEND)
@@ -381,7 +417,7 @@ def within_process(args, workdir):
             runs, added, mean = results[c.name], [], []
             texts = []
             for r in runs:
-                per = 1 / (r["loop_wrapped_calls"] if c.traced else r["loop_calls"])
+                per = 1 / (r["loop_wrapped_calls"] if c.wraps else r["loop_calls"])
                 calls = r["loop_calls"] * per
                 added.append(r["ab_added_ns"] * calls)
                 mean.append((r["ab_own_ns"] - r["ab_direct_ns"]) * per)
@@ -570,6 +606,8 @@ def main():
     p.add_argument("--no-strace", dest="strace", action="store_const", const=None)
     p.add_argument("--strace-divisor", type=int, default=10,
                    help="strace runs do N/this iterations (10): it is that much slower")
+    p.add_argument("--reference", help="the reference interposer, bench/libcounter.so,"
+                   " to run beside iomon (default: none)")
     p.add_argument("--no-timing", action="store_true", help="skip the timed runs")
     p.add_argument("--no-filtered", dest="filtered", action="store_false",
                    help="leave out the configurations where the library filters every call"
