@@ -107,29 +107,17 @@ WRAPPER(ssize_t, write, F_WRITE, (int fd, const void *buf, size_t n), (fd, buf, 
 WRAPPER(int, unlink, F_UNLINK, (const char *path), (path))
 
 /* open(2) reads a mode only when it may create a file. */
-static int counted_open(const char *path, int flags, va_list ap)
+EXPORT int open(const char *path, int flags, ...)
 {
 	mode_t mode = 0;
 
-	if (flags & O_CREAT || (flags & O_TMPFILE) == O_TMPFILE)
+	if (flags & O_CREAT || (flags & O_TMPFILE) == O_TMPFILE) {
+		va_list ap;
+		va_start(ap, flags);
 		mode = va_arg(ap, mode_t);
+		va_end(ap);
+	}
 	COUNTED(int, ((int (*)(const char *, int, ...))real[F_OPEN])(path, flags, mode));
 }
 
-EXPORT int open(const char *path, int flags, ...)
-{
-	va_list ap;
-	va_start(ap, flags);
-	int ret = counted_open(path, flags, ap);
-	va_end(ap);
-	return ret;
-}
-
-EXPORT int open64(const char *path, int flags, ...)
-{
-	va_list ap;
-	va_start(ap, flags);
-	int ret = counted_open(path, flags, ap);
-	va_end(ap);
-	return ret;
-}
+EXPORT int open64(const char *path, int flags, ...) __attribute__((alias("open")));
