@@ -12,12 +12,13 @@
  * beside iomon's figures).
  *
  * It wraps what the workload calls (bench/workload.c), under both names
- * the C library has for each (open and open64, and so on).  Built as
- * libiomon.so is, without the large-file renaming of open() to open64().  At exit it
- * prints "counter_calls N" (and "counter_ns N", the summed durations, 0
- * without the clock) on standard output, which run.py checks against the
- * wrapped calls the workload says it made: the reference must have seen
- * every one.  The counts are the exiting thread's; the workload has one.
+ * the C library has for each (open and open64, and so on); it is built as
+ * libiomon.so is, without the large-file renaming of open() to open64().
+ * At exit it prints "counter_calls N" (and "counter_ns N", the summed
+ * durations, 0 without the clock) on standard output, which run.py checks
+ * against the wrapped calls the workload says it made: the reference must
+ * have seen every one.  The counts are the exiting thread's; the workload
+ * has one.
  */
 #include <dlfcn.h>
 #include <fcntl.h>

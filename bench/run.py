@@ -251,8 +251,8 @@ def record_check(config, runs):
 def report_timing(mode, n, configs, results):
     """Prints the tables of one workload; returns whether a record count check failed."""
     bare = results["bare"]
-    traced = [c for c in configs if c.wraps]
-    sample = results[traced[0].name][0] if traced else bare[0]
+    wrapping = [c for c in configs if c.wraps]
+    sample = results[wrapping[0].name][0] if wrapping else bare[0]
     calls_per_iter = bare[0]["loop_calls"] / bare[0]["iterations"]
     wrapped_per_iter = sample["loop_wrapped_calls"] / sample["iterations"]
     functions = ", ".join("%s%s" % (name, "" if obj.startswith("libc") else "*")
