@@ -565,35 +565,42 @@ IOMON_HOT_CODE void iomon_call_end(struct iomon_call *call, int err)
 	iomon_leave_emit();
 }
 
+/* The record of a call whose only string is its descriptor's path. */
+static inline __attribute__((always_inline)) struct iomon_record
+fd_record(unsigned domain, unsigned op, int err, int fd, uint64_t bytes)
+{
+	return (struct iomon_record){
+		.domain = (uint16_t)domain, .op = (uint16_t)op, .err = err, .fd = fd,
+		.bytes = bytes, .s1 = iomon_str_fd(fd), .s2 = iomon_str_none(),
+	};
+}
+
 /* A record of iomon_call_end_fd() that a filter looks at, as any other:
  * apart, so that the struct iomon_call this takes is not on the stack of
- * every read and write (see set_path_at() in fdtable.c).  The record comes
- * by value: with its address taken, the common path's would be kept in
- * memory, where the compiler no longer sees what kinds its strings are
- * (about 4 ns a call more: BENCHMARKS.md). */
-static __attribute__((noinline)) void call_end_filtered(struct iomon_record rec, uint64_t t0)
+ * every read and write (see set_path_at() in fdtable.c).  It builds the
+ * record itself, from what the common path has in registers: a record
+ * handed over by address, or by value, is built in memory on the common
+ * path too (about 4 ns a call more by address: BENCHMARKS.md). */
+static __attribute__((noinline)) void call_end_filtered(uint64_t t0, unsigned domain, unsigned op,
+							 int err, int fd, uint64_t bytes)
 {
-	struct iomon_call call = { .rec = rec, .t0 = t0 };
+	struct iomon_call call = { .rec = fd_record(domain, op, err, fd, bytes), .t0 = t0 };
 
-	iomon_call_end(&call, rec.err);
+	iomon_call_end(&call, err);
 }
 
 IOMON_HOT_CODE void iomon_call_end_fd(uint64_t t0, unsigned domain, unsigned op, int err, int fd,
 				      uint64_t bytes)
 {
-	const struct iomon_record rec = {
-		.domain = (uint16_t)domain, .op = (uint16_t)op, .err = err, .fd = fd,
-		.bytes = bytes, .s1 = iomon_str_fd(fd), .s2 = iomon_str_none(),
-	};
-
 	/* Paused: a read or a write is no open that could start the
 	 * recording (starts_recording). */
 	if (IOMON_UNLIKELY(atomic_load_explicit(&paused, memory_order_relaxed)))
 		return;
 	if (IOMON_UNLIKELY(filters_records)) {
-		call_end_filtered(rec, t0);
+		call_end_filtered(t0, domain, op, err, fd, bytes);
 		return;
 	}
+	const struct iomon_record rec = fd_record(domain, op, err, fd, bytes);
 	uint64_t end = iomon_clock_end(t0);
 	iomon_enter_emit();
 	emit(&rec, t0, end, (struct opened){ 0 });
