@@ -12,15 +12,14 @@ wrote (START/STOP left out), and what it added per record:
     python   python3 -c 'import ...'             (an interpreter's start-up)
     cc       cc -O2 -c bench/workload.c          (a compiler's process tree)
 
-The first shows what iomon costs a run whatever the program does: the
-launcher, its collector, the library's start-up and the last records.
-+ms: what iomon or strace added to the run, the median of each round's
-difference with that round's bare run (95% interval from 6 rounds on);
-+us/record: iomon's, less what it added to true, per record.
-
 The times are the whole run's, start-up included: iomon's launcher, its
-collector and the library's start-up are part of what a program pays.
-Exit status: 0, or 2 if a program could not be run.
+collector and the library's start-up are part of what a program pays, and
+true shows that part alone.  +ms: what iomon or strace added to the run,
+the median of each round's difference with that round's bare run (95%
+interval from 6 rounds on); +us/record: what iomon added less what it
+added to true, per record.  A program that is not here (no tar, no cc)
+is said to be skipped.  Exit status: 0, or 2 if a program could not be
+run.
 """
 
 import argparse
@@ -50,20 +49,24 @@ def programs(args, workdir):
         # /dev/zero rather than /dev/null: GNU tar reads no file for an
         # archive that is /dev/null.
         found.append(("tar", [tar, "-cf", "/dev/zero", "-C", "/usr", "include"]))
+    else:
+        print("skipped: tar (no tar, or no /usr/include)")
     found.append(("python", [sys.executable, "-c", PYTHON_IMPORTS]))
     cc = shutil.which(args.cc)
     if cc:
         found.append(("cc", [cc, "-O2", "-D_GNU_SOURCE", "-c",
                              os.path.join(BENCH_DIR, "workload.c"),
                              "-o", os.path.join(workdir, "workload.o")]))
+    else:
+        print("skipped: cc (no %s)" % args.cc)
     return found
 
 
-def timed(argv, env):
+def timed(argv):
     """Runs argv, its output discarded; returns its wall time in seconds."""
     start = time.monotonic()
     proc = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                          env=dict(clean_env(), **env))
+                          env=clean_env())
     elapsed = time.monotonic() - start
     if proc.returncode != 0:
         raise RunError("%s exited with %d:\n%s" % (" ".join(argv), proc.returncode,
@@ -103,13 +106,13 @@ def main():
     fixed = 0.0
     try:
         for name, argv in programs(args, workdir):
-            timed(argv, {})  # once first: the files it reads in the page cache
+            timed(argv)  # once first: the files it reads in the page cache
             secs = {c: [] for c, _ in configs}
             records = []
             for _ in range(args.runs):
                 for c, wrap in order.sample(configs, len(configs)):
                     time.sleep(args.pause)
-                    secs[c].append(timed(wrap(argv), {}))
+                    secs[c].append(timed(wrap(argv)))
                     if c == "iomon":
                         records.append(records_in(trace))
                         os.unlink(trace)
