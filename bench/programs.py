@@ -34,7 +34,8 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from run import START_STOP_DOMAIN, RunError, clean_env, median_interval, print_table  # noqa: E402
+from run import (COUNT, SECONDS, START_STOP_DOMAIN, RunError, clean_env,  # noqa: E402
+                 median_interval, print_table)
 
 BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
 PYTHON_IMPORTS = ("import argparse, asyncio, decimal, email.parser, http.client, json, "
@@ -84,9 +85,9 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--iomon", required=True, help="the built iomon launcher")
-    p.add_argument("--runs", type=int, default=5, help="runs of each configuration (5)")
+    p.add_argument("--runs", type=COUNT, default=5, help="runs of each configuration (5)")
     p.add_argument("--seed", type=int, default=1, help="of each round's order (1)")
-    p.add_argument("--pause", type=float, default=0.2, help="seconds between two runs (0.2)")
+    p.add_argument("--pause", type=SECONDS, default=0.2, help="seconds between two runs (0.2)")
     p.add_argument("--cc", default="cc", help="the compiler the cc program runs (cc)")
     p.add_argument("--strace", default=shutil.which("strace"), help="strace to compare with")
     p.add_argument("--no-strace", dest="strace", action="store_const", const=None)

@@ -40,6 +40,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from run import COUNT, COUNT_OR_0, number_at_least  # noqa: E402
+
 TARGET_RECORDS_PER_CPU_S = 2e6
 
 
@@ -163,17 +166,18 @@ def main():
     p.add_argument("--workload", required=True, help="the built bench/workload")
     p.add_argument("--tree", default="/usr/include",
                    help="the directory `cp -r` copies while recorded (%(default)s)")
-    p.add_argument("--records", type=float, default=10e6,
+    p.add_argument("--records", type=number_at_least(float, 1, "a number of records, 1 or more"),
+                   default=10e6,
                    help="records per replay run, at least (%(default).0f)")
-    p.add_argument("--connections", type=int, default=4,
+    p.add_argument("--connections", type=COUNT, default=4,
                    help="connections the replayer sends on (%(default)s)")
-    p.add_argument("--runs", type=int, default=5, help="runs per output (%(default)s)")
+    p.add_argument("--runs", type=COUNT, default=5, help="runs per output (%(default)s)")
     p.add_argument("--no-timing", action="store_true", help="skip the timed runs")
     p.add_argument("--callgrind", action="store_true",
                    help="count the collector's instructions per record with callgrind")
     p.add_argument("--valgrind", default="valgrind")
     p.add_argument("--callgrind-annotate", default="callgrind_annotate")
-    p.add_argument("--top", type=int, default=8, help="functions to show (%(default)s)")
+    p.add_argument("--top", type=COUNT_OR_0, default=8, help="functions to show (%(default)s)")
     p.add_argument("--dir", help="where the trace and the file output go "
                    "(default: a new directory in /dev/shm, a tmpfs)")
     args = p.parse_args()

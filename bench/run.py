@@ -68,6 +68,26 @@ class RunError(Exception):
     pass
 
 
+def number_at_least(kind, least, what):
+    """An argparse type: a number of kind (int or float) that is at least
+    least; anything else is a usage error that says so."""
+    def parse(text):
+        try:
+            value = kind(text)
+        except ValueError:
+            value = None
+        if value is None or not math.isfinite(value) or value < least:
+            raise argparse.ArgumentTypeError("%r: not %s" % (text, what))
+        return value
+    return parse
+
+
+# The benchmarks' numeric options (run.py, programs.py, replay.py).
+COUNT = number_at_least(int, 1, "a whole number of 1 or more")
+COUNT_OR_0 = number_at_least(int, 0, "a whole number of 0 or more")
+SECONDS = number_at_least(float, 0, "a number of seconds, 0 or more")
+
+
 def clean_env():
     """The environment without anything that would change what is measured."""
     return {k: v for k, v in os.environ.items()
@@ -590,21 +610,22 @@ def main():
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--iomon", required=True, help="the built iomon launcher")
     p.add_argument("--workload", required=True, help="the built bench/workload")
-    p.add_argument("--runs", type=int, default=5, help="runs of each configuration (5)")
-    p.add_argument("--n", type=int, default=0,
+    p.add_argument("--runs", type=COUNT, default=5, help="runs of each configuration (5)")
+    p.add_argument("--n", type=COUNT_OR_0, default=0,
                    help="iterations per run (default: what takes --seconds bare)")
-    p.add_argument("--seconds", type=float, default=0.3,
+    p.add_argument("--seconds", type=number_at_least(float, 1e-3, "a number of seconds,"
+                                                         " 0.001 or more"), default=0.3,
                    help="bare time per run when --n is not given (0.3)")
     p.add_argument("--workloads", default=",".join(WORKLOADS),
                    help="comma-separated, of: %s (default: %s)"
                    % (", ".join(WORKLOADS + MORE_WORKLOADS), ",".join(WORKLOADS)))
     p.add_argument("--seed", type=int, default=1,
                    help="of the order of the configurations in each round (1)")
-    p.add_argument("--pause", type=float, default=0.2,
+    p.add_argument("--pause", type=SECONDS, default=0.2,
                    help="seconds between two timed runs (0.2)")
     p.add_argument("--strace", default=shutil.which("strace"), help="strace to compare with")
     p.add_argument("--no-strace", dest="strace", action="store_const", const=None)
-    p.add_argument("--strace-divisor", type=int, default=10,
+    p.add_argument("--strace-divisor", type=COUNT, default=10,
                    help="strace runs do N/this iterations (10): it is that much slower")
     p.add_argument("--reference", help="the reference interposer, bench/libcounter.so,"
                    " to run beside iomon (default: none)")
@@ -617,7 +638,7 @@ def main():
     p.add_argument("--valgrind", default=shutil.which("valgrind") or "valgrind")
     p.add_argument("--callgrind-annotate", default=shutil.which("callgrind_annotate"),
                    help="for the functions the instructions go to")
-    p.add_argument("--top", type=int, default=12, help="functions to show (12)")
+    p.add_argument("--top", type=COUNT_OR_0, default=12, help="functions to show (12)")
     p.add_argument("--dir", help="where the workload's files and the traces go"
                    " (default: a new directory in /dev/shm, a tmpfs)")
     args = p.parse_args()
