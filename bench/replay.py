@@ -41,18 +41,9 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from run import COUNT, COUNT_OR_0, number_at_least  # noqa: E402
+from run import COUNT, COUNT_OR_0, RunError, clean_env, number_at_least  # noqa: E402
 
 TARGET_RECORDS_PER_CPU_S = 2e6
-
-
-class RunError(Exception):
-    pass
-
-
-def clean_env():
-    return {k: v for k, v in os.environ.items()
-            if k != "LD_PRELOAD" and not k.startswith("IOMON_")}
 
 
 def run(argv, **kw):
@@ -206,7 +197,7 @@ def main():
                             print("RECORDS CHECK FAILED (%s): %s" % (name, problem))
                             failed = True
                     results[name].append(r)
-        except RunError as e:
+        except (RunError, OSError) as e:
             print("replay: %s" % e, file=sys.stderr)
             return 2
 
