@@ -28,14 +28,13 @@ import os
 import random
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from run import (COUNT, SECONDS, START_STOP_DOMAIN, RunError, clean_env,  # noqa: E402
-                 median_interval, print_table)
+from run import (COUNT, SECONDS, START_STOP_DOMAIN, RunError,  # noqa: E402
+                 median_interval, print_table, run)
 
 BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
 PYTHON_IMPORTS = ("import argparse, asyncio, decimal, email.parser, http.client, json, "
@@ -64,15 +63,11 @@ def programs(args, workdir):
 
 
 def timed(argv):
-    """Runs argv, its output discarded; returns its wall time in seconds."""
+    """Runs argv (run.py's run(): a clean environment, RunError if it
+    fails); returns its wall time in seconds."""
     start = time.monotonic()
-    proc = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                          env=clean_env())
-    elapsed = time.monotonic() - start
-    if proc.returncode != 0:
-        raise RunError("%s exited with %d:\n%s" % (" ".join(argv), proc.returncode,
-                                                   proc.stderr.decode(errors="replace")))
-    return elapsed
+    run(argv)
+    return time.monotonic() - start
 
 
 def records_in(path):
