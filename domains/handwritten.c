@@ -3,7 +3,8 @@
  *
  * The variadic ones only unpack their arguments and call a wrapper generated
  * from a row (IOMON_WRAP_AS, or an ordinary row such as vfprintf), so the
- * record is made by the same template as every other.  vfork() cannot be C
+ * record is made by the same template as every other, and they return
+ * to the program as the generated wrappers do (IOMON_JUMP_RETURN).  vfork() cannot be C
  * at all: its child runs on the parent's stack.
  */
 #include <fcntl.h>
@@ -58,22 +59,22 @@ IOMON_DECLARE(int, __isoc99_fscanf, (FILE *stream, const char *format, ...));
 		mode_;                                                   \
 	})
 
-int IOMON_WRAPPER(open)(const char *path, int flags, ...)
+IOMON_JUMP_RETURN int IOMON_WRAPPER(open)(const char *path, int flags, ...)
 {
 	return iomon_open(path, flags, OPEN_MODE(flags, flags));
 }
 
-int IOMON_WRAPPER(open64)(const char *path, int flags, ...)
+IOMON_JUMP_RETURN int IOMON_WRAPPER(open64)(const char *path, int flags, ...)
 {
 	return iomon_open64(path, flags, OPEN_MODE(flags, flags));
 }
 
-int IOMON_WRAPPER(openat)(int dirfd, const char *path, int flags, ...)
+IOMON_JUMP_RETURN int IOMON_WRAPPER(openat)(int dirfd, const char *path, int flags, ...)
 {
 	return iomon_openat(dirfd, path, flags, OPEN_MODE(flags, flags));
 }
 
-int IOMON_WRAPPER(openat64)(int dirfd, const char *path, int flags, ...)
+IOMON_JUMP_RETURN int IOMON_WRAPPER(openat64)(int dirfd, const char *path, int flags, ...)
 {
 	return iomon_openat64(dirfd, path, flags, OPEN_MODE(flags, flags));
 }
@@ -88,22 +89,22 @@ int IOMON_WRAPPER(openat64)(int dirfd, const char *path, int flags, ...)
 		ret_;                       \
 	})
 
-int IOMON_WRAPPER(fprintf)(FILE *stream, const char *format, ...)
+IOMON_JUMP_RETURN int IOMON_WRAPPER(fprintf)(FILE *stream, const char *format, ...)
 {
 	return FORWARD_VARIADIC(IOMON_WRAPPER(vfprintf)(stream, format, ap), format);
 }
 
-int IOMON_WRAPPER(__fprintf_chk)(FILE *stream, int flag, const char *format, ...)
+IOMON_JUMP_RETURN int IOMON_WRAPPER(__fprintf_chk)(FILE *stream, int flag, const char *format, ...)
 {
 	return FORWARD_VARIADIC(IOMON_WRAPPER(__vfprintf_chk)(stream, flag, format, ap), format);
 }
 
-int IOMON_WRAPPER(fscanf)(FILE *stream, const char *format, ...)
+IOMON_JUMP_RETURN int IOMON_WRAPPER(fscanf)(FILE *stream, const char *format, ...)
 {
 	return FORWARD_VARIADIC(IOMON_WRAPPER(vfscanf)(stream, format, ap), format);
 }
 
-int IOMON_WRAPPER(__isoc99_fscanf)(FILE *stream, const char *format, ...)
+IOMON_JUMP_RETURN int IOMON_WRAPPER(__isoc99_fscanf)(FILE *stream, const char *format, ...)
 {
 	return FORWARD_VARIADIC(IOMON_WRAPPER(__isoc99_vfscanf)(stream, format, ap), format);
 }
@@ -134,7 +135,7 @@ IOMON_DECLARE(int, execle, (const char *path, const char *arg, ...));
 		va_end(ap);                                                      \
 	} while (0)
 
-int IOMON_WRAPPER(execl)(const char *path, const char *arg, ...)
+IOMON_JUMP_RETURN int IOMON_WRAPPER(execl)(const char *path, const char *arg, ...)
 {
 	char **argv;
 
@@ -142,7 +143,7 @@ int IOMON_WRAPPER(execl)(const char *path, const char *arg, ...)
 	return IOMON_WRAPPER(execve)(path, argv, environ);
 }
 
-int IOMON_WRAPPER(execlp)(const char *file, const char *arg, ...)
+IOMON_JUMP_RETURN int IOMON_WRAPPER(execlp)(const char *file, const char *arg, ...)
 {
 	char **argv;
 
@@ -150,7 +151,7 @@ int IOMON_WRAPPER(execlp)(const char *file, const char *arg, ...)
 	return IOMON_WRAPPER(execvp)(file, argv);
 }
 
-int IOMON_WRAPPER(execle)(const char *path, const char *arg, ...)
+IOMON_JUMP_RETURN int IOMON_WRAPPER(execle)(const char *path, const char *arg, ...)
 {
 	char **argv, **envp;
 	va_list rest;
@@ -183,12 +184,12 @@ IOMON_DECLARE(int, fcntl64, (int fd, int cmd, ...));
 		arg_;                          \
 	})
 
-int IOMON_WRAPPER(fcntl)(int fd, int cmd, ...)
+IOMON_JUMP_RETURN int IOMON_WRAPPER(fcntl)(int fd, int cmd, ...)
 {
 	return iomon_fcntl(fd, cmd, FCNTL_ARG(cmd));
 }
 
-int IOMON_WRAPPER(fcntl64)(int fd, int cmd, ...)
+IOMON_JUMP_RETURN int IOMON_WRAPPER(fcntl64)(int fd, int cmd, ...)
 {
 	return iomon_fcntl64(fd, cmd, FCNTL_ARG(cmd));
 }

@@ -621,6 +621,7 @@ static void atfork_child(void)
 __attribute__((constructor)) static void iomon_init(void)
 {
 	iomon_tp_init();
+	iomon_jump_return_init();
 	iomon_busy++;
 	for (const struct iomon_row *row = __start_iomon_rows; row < __stop_iomon_rows; row++)
 		if (!__atomic_load_n(row->real, __ATOMIC_ACQUIRE))

@@ -35,6 +35,23 @@
 /* And the code every record runs, on as few pages too (.text.hot). */
 #define IOMON_HOT_CODE __attribute__((hot))
 /*
+ * A wrapper returns to the program with a jump rather than a `ret`, which
+ * a system call leaves mispredicted (jump_return.c); not where the library
+ * is built for a shadow stack (-fcf-protection=return), which checks
+ * every return.
+ */
+#if defined(__x86_64__) && defined(__has_attribute)
+#if __has_attribute(function_return) && !(defined(__CET__) && (__CET__ & 2))
+#define IOMON_HAS_JUMP_RETURN 1
+#define IOMON_JUMP_RETURN __attribute__((function_return("thunk-extern")))
+#endif
+#endif
+#ifndef IOMON_HAS_JUMP_RETURN
+#define IOMON_HAS_JUMP_RETURN 0
+#define IOMON_JUMP_RETURN
+#endif
+void iomon_jump_return_init(void);
+/*
  * The thread-local variables every recorded call reads, the library's own
  * and the C library's errno, are reached from the thread pointer with
  * offsets kept on the hot page.  Reached as the compiler would, each of the

@@ -481,7 +481,7 @@ static inline bool iomon_at_own(int dirfd, const char *path, int flags)
 	static void(*IOMON_REAL(NAME)) PARAMS IOMON_HOT;                                \
 	IOMON_ROW_ENTRY(NAME, DOMAIN, OP)                                               \
 	IOMON_DECLARE(void, NAME, PARAMS);                                              \
-	void IOMON_WRAPPER(NAME) PARAMS                                                 \
+	IOMON_JUMP_RETURN void IOMON_WRAPPER(NAME) PARAMS                               \
 	{                                                                               \
 		void(*real) PARAMS = IOMON_REAL_FN(NAME);                               \
 		if (!iomon_on() ||                                                      \
@@ -524,7 +524,7 @@ static inline bool iomon_at_own(int dirfd, const char *path, int flags)
 	static RET(*IOMON_REAL(NAME)) PARAMS IOMON_HOT;                                 \
 	IOMON_ROW_ENTRY_(NAME, IOMON_ROW_CODES(__VA_ARGS__))                            \
 	IOMON_DECLARE(RET, NAME, PARAMS);                                               \
-	RET IOMON_WRAPPER(NAME) PARAMS                                                  \
+	IOMON_JUMP_RETURN RET IOMON_WRAPPER(NAME) PARAMS                                \
 	IOMON_WRAPPER_BODY(RET, NAME, PARAMS, ARGS, __VA_ARGS__)
 
 /* A row for a function that has to be exported by hand (open's optional
@@ -534,7 +534,7 @@ static inline bool iomon_at_own(int dirfd, const char *path, int flags)
 	static RET(*IOMON_REAL(NAME)) PARAMS IOMON_HOT;                                 \
 	IOMON_ROW_ENTRY_(NAME, IOMON_ROW_CODES(__VA_ARGS__))                            \
 	__attribute__((visibility("hidden"))) RET WRAPPER PARAMS;                       \
-	__attribute__((visibility("hidden"))) RET WRAPPER PARAMS                        \
+	IOMON_JUMP_RETURN __attribute__((visibility("hidden"))) RET WRAPPER PARAMS      \
 	IOMON_WRAPPER_BODY(RET, NAME, PARAMS, ARGS, __VA_ARGS__)
 
 /* A function exported by domains/handwritten.c (declared there with
@@ -578,7 +578,7 @@ static inline bool iomon_at_own(int dirfd, const char *path, int flags)
 	static int(*IOMON_REAL(NAME)) PARAMS;                                           \
 	IOMON_ROW_ENTRY(NAME, DOMAIN, OP)                                               \
 	IOMON_DECLARE(int, NAME, PARAMS);                                               \
-	int IOMON_WRAPPER(NAME) PARAMS                                                  \
+	IOMON_JUMP_RETURN int IOMON_WRAPPER(NAME) PARAMS                                \
 	{                                                                               \
 		int(*real) PARAMS = IOMON_REAL_FN(NAME);                                \
 		if (!iomon_on())                                                        \
