@@ -7,9 +7,13 @@
  * COUNTER_CLOCK=1 in the environment it also times each call with two
  * clock_gettime(CLOCK_MONOTONIC) readings and adds up the durations, as
  * the preload tools that count and time calls do.  What it adds to a call
- * is what interposing alone costs on the machine the benchmark runs on:
- * the floor under any preload tool, iomon included (bench/run.py shows it
- * beside iomon's figures).
+ * without the clock is what interposing alone costs on the machine the
+ * benchmark runs on: the floor under any preload tool, iomon included
+ * (bench/run.py shows it beside iomon's figures).  Its wrappers return
+ * with a `ret`, as those tools' do, not with iomon's jump
+ * (libiomon/jump_return.c); without the clock the real call is a tail
+ * call (but open's, whose variadic frame keeps it from being one), and no
+ * wrapper's return is left to mispredict.
  *
  * It wraps what the workload calls (bench/workload.c), under both names
  * the C library has for each (open and open64, and so on); it is built as
