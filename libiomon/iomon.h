@@ -37,11 +37,11 @@
 /*
  * A wrapper returns to the program with a jump rather than a `ret`, which
  * a system call leaves mispredicted (jump_return.c); not where the library
- * is built for a shadow stack (-fcf-protection=return), which checks
- * every return.
+ * is built for CET (-fcf-protection), whose shadow stack checks every
+ * return and whose branch tracking every jump's target.
  */
-#if defined(__x86_64__) && defined(__has_attribute)
-#if __has_attribute(function_return) && !(defined(__CET__) && (__CET__ & 2))
+#if defined(__x86_64__) && defined(__has_attribute) && !defined(__CET__)
+#if __has_attribute(function_return)
 #define IOMON_HAS_JUMP_RETURN 1
 #define IOMON_JUMP_RETURN __attribute__((function_return("thunk-extern")))
 #endif

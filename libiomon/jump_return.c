@@ -22,12 +22,15 @@
  *
  * A CPU's shadow stack (CET) checks every `ret` against a copy of the
  * return address that the call pushed; a jump does not pop that copy, and
- * the next `ret` would then fault.  A library compiled for shadow stacks
- * (-fcf-protection=return) uses no thunk (iomon.h).  One compiled without
- * is not marked for them, so the C library does not turn them on for a
- * process that preloads it, unless told to whatever the libraries are
- * (glibc.cpu.x86_shstk=on): start-up asks the kernel, and with a shadow
- * stack on, the thunk returns with a `ret`.  Until then, it does too.
+ * the next `ret` would then fault; and indirect branch tracking faults a
+ * jump to an address that does not start with `endbr64`, as a return
+ * address does not.  A library compiled for either (-fcf-protection, the
+ * default of some distributions' compilers) uses no thunk (iomon.h).  One
+ * compiled without is not marked for them, so the C library does not turn
+ * them on for a process that preloads it, unless told to whatever the
+ * libraries are (glibc.cpu.x86_shstk=on): start-up asks the kernel, and
+ * with a shadow stack on, the thunk returns with a `ret`.  Until then, it
+ * does too.
  */
 #include <stdint.h>
 
