@@ -4,8 +4,8 @@
  * The variadic ones only unpack their arguments and call a wrapper generated
  * from a row (IOMON_WRAP_AS, or an ordinary row such as vfprintf), so the
  * record is made by the same template as every other, and they return
- * to the program as the generated wrappers do (IOMON_JUMP_RETURN).  vfork() cannot be C
- * at all: its child runs on the parent's stack.
+ * to the program as the generated wrappers do (IOMON_JUMP_RETURN).
+ * vfork() cannot be C at all: its child runs on the parent's stack.
  */
 #include <fcntl.h>
 #include <stdarg.h>

@@ -11,8 +11,8 @@
  * wrapper's return to the program, which only iomon adds.  A jump through
  * a register is predicted from the branch target buffer instead, which
  * system calls leave alone.  On the VMs iomon was measured on, the
- * wrapper's `ret` cost 19 ns a call in the pread/pwrite loop and 42 in
- * the small-file loop, within one process (BENCHMARKS.md).
+ * wrapper's `ret` cost 20-30 ns a call in the pread/pwrite loop and 40-60
+ * in the small-file loop, within one process (BENCHMARKS.md).
  *
  * So the wrappers are compiled with GCC's function_return("thunk-extern")
  * (IOMON_JUMP_RETURN, iomon.h): each `ret` becomes a jump to
@@ -47,7 +47,7 @@ IOMON_HOT uint8_t iomon_plain_return = 1;
  * asynchronously between the two instructions), whose return address is
  * in r11 (DWARF register 11; the return address column is 16) after the
  * pop. */
-__asm__(".text\n"
+__asm__(".pushsection .text\n"
 	".globl __x86_return_thunk\n"
 	".hidden __x86_return_thunk\n"
 	".type __x86_return_thunk, @function\n"
@@ -64,7 +64,8 @@ __asm__(".text\n"
 	"	.cfi_restore_state\n"
 	"	ret\n"
 	"	.cfi_endproc\n"
-	".size __x86_return_thunk, . - __x86_return_thunk\n");
+	".size __x86_return_thunk, . - __x86_return_thunk\n"
+	".popsection\n");
 
 /* arch_prctl(2) codes (Linux 6.6, asm/prctl.h), for older headers. */
 #define SHSTK_STATUS 0x5005
