@@ -520,3 +520,46 @@ Test(transparency, a_program_built_with_addresssanitizer_runs_traced, .fini = sc
 		cr_skip_test("no senderview_asan in this build");
 	expect_single_threaded_traced("senderview_asan");
 }
+
+/* ---- Unwinding ---- */
+
+/* unwinder's line: its steps, those whose backtrace reached the caller. */
+static void unwinder_counts(const struct run *r, const char *how, long *steps, long *reached)
+{
+	long at_jump;
+
+	cr_assert_eq(r->status, 0, "unwinder %s: exit %d: %s", how, r->status, r->err);
+	cr_assert_eq(sscanf(r->out, "steps=%ld reached=%ld at_jump=%ld", steps, reached, &at_jump),
+		     3, "unwinder %s: %s", how, r->out);
+	cr_assert_eq(*reached, *steps, "unwinder %s: %ld of %ld backtraces did not reach the caller",
+		     how, *steps - *reached, *steps);
+}
+
+/*
+ * A backtrace taken from any instruction of a wrapped call reaches its
+ * caller, as the profilers that unwind from a signal and asynchronous
+ * cancellation need: the program steps through its calls of lseek one
+ * instruction at a time (the trap flag) and takes one at every step,
+ * through the library's wrapper, its core, and the thunk it returns
+ * through (libiomon/jump_return.c), whose unwind information is written
+ * by hand.  Without it, the unwinder follows a wrong return address, and
+ * the program crashes.
+ */
+Test(transparency, a_backtrace_from_any_instruction_of_a_call_reaches_its_caller,
+     .fini = scratch_cleanup)
+{
+	struct run bare, r;
+	long bare_steps, bare_reached, steps, reached;
+
+	run_command(&bare, LIST(prog_path("unwinder"), scratch_dir(), "20"), NONE);
+	unwinder_counts(&bare, "bare", &bare_steps, &bare_reached);
+	run_traced(&r, NONE, LIST(prog_path("unwinder"), scratch_dir(), "20"), NONE);
+	unwinder_counts(&r, "under iomon", &steps, &reached);
+#if defined(__x86_64__)
+	cr_assert_gt(steps, bare_steps, "the library's code was not stepped through: %ld steps, %ld bare",
+		     steps, bare_steps);
+#endif
+	cr_assert_eq(count_recs(&r, D(SEEKS), O(SEEK)), 21);
+	run_free(&bare);
+	run_free(&r);
+}
