@@ -2,14 +2,14 @@
  * What a profiler or a debugger sees: unwinder DIR CALLS
  *
  * Makes CALLS calls of lseek() (a wrapped function), after one more not
- * stepped through, one instruction at a time: the CPU's trap flag raises SIGTRAP after each instruction of the
- * call, whose handler takes a backtrace() from there: in the program's
- * PLT, the library's wrapper, its core and the thunk it returns through
- * (libiomon/jump_return.c), the C library.  Each backtrace must reach the
- * function making the calls, as the profilers that unwind from a signal
- * (gperftools, for one) and asynchronous cancellation need: one that stops
- * short, or goes astray, means code without unwind information or with
- * wrong information.  Prints "steps=N reached=M at_jump=K": K of the
+ * stepped through, one instruction at a time: the CPU's trap flag raises
+ * SIGTRAP after each instruction of the call, whose handler takes a
+ * backtrace() from there: in the program's PLT, the library's wrapper,
+ * its core and the thunk it returns through (libiomon/jump_return.c), the
+ * C library.  Each backtrace must reach the function making the calls,
+ * as the profilers that unwind from a signal (gperftools, for one) and
+ * asynchronous cancellation need: one that stops short, or goes astray,
+ * means code without unwind information or with wrong information.  Prints "steps=N reached=M at_jump=K": K of the
  * steps were at an indirect jump through r11, the thunk's return.
  * x86-64 only (elsewhere it prints "steps=0 reached=0 at_jump=0").
  * For tests/e2e/test_transparency.c.
@@ -36,7 +36,7 @@ static volatile sig_atomic_t steps, reached, at_jump, left;
 static __attribute__((noinline)) off_t step_through(int fd)
 {
 	left = 0;
-	__asm__ volatile("pushfq; orq $0x100, (%%rsp); popfq" ::: "memory", "cc");
+	__asm__ volatile("pushfq; orq %0, (%%rsp); popfq" : : "i"(TRAP_FLAG) : "memory", "cc");
 	off_t ret = lseek(fd, 0, SEEK_SET);
 	__asm__ volatile("" : "+r"(ret));	/* a call that returns here, not a tail call */
 	return ret;
