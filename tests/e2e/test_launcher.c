@@ -4,6 +4,7 @@
  */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,36 @@ Test(launcher, exit_status_is_the_commands)
 	run_command(&r, LIST(launcher_path(), "/bin/sh", "-c", "kill -KILL $$"), NONE);
 	cr_assert_eq(r.status, 128 + 9, "status %d: %s", r.status, r.err);
 	run_free(&r);
+}
+
+/* The scheduling policies of the command (a shell) and of iomon, its
+ * parent, as /proc gives them (stat's 41st field), one a line. */
+static void expect_policies(int command, int collector)
+{
+	struct run r;
+	char want[32];
+
+	run_command(&r, LIST(launcher_path(), "-o", "/dev/null", "--", "/bin/sh", "-c",
+			     "cut -d' ' -f41 /proc/$$/stat /proc/$PPID/stat"),
+		    NONE);
+	cr_assert_eq(r.status, 0, "status %d: %s", r.status, r.err);
+	snprintf(want, sizeof(want), "%d\n%d\n", command, collector);
+	cr_assert_str_eq(r.out, want, "the command's policy, then iomon's: %s", r.out);
+	run_free(&r);
+}
+
+/*
+ * Once the command runs, iomon (its collector) is SCHED_BATCH, which the
+ * scheduler does not let preempt the command when records wake it; the
+ * command keeps the policy it was given, and a policy chosen for iomon
+ * (here SCHED_IDLE) stays.
+ */
+Test(launcher, the_collector_yields_to_the_command)
+{
+	expect_policies(SCHED_OTHER, SCHED_BATCH);
+	cr_assert_eq(sched_setscheduler(0, SCHED_IDLE, &(struct sched_param){.sched_priority = 0}),
+		     0, "SCHED_IDLE: %s", strerror(errno));
+	expect_policies(SCHED_IDLE, SCHED_IDLE);
 }
 
 Test(launcher, forwards_signals_to_the_command)
