@@ -82,10 +82,10 @@ static noreturn void exec_child(const struct job *j, char **argv)
 /*
  * Once the command is started, this process is its collector: it takes
  * the records in batches, as the command's senders hand them over, and
- * no deadline of a few milliseconds is its.  Under the default policy
- * the scheduler lets it preempt the command each time a batch wakes it,
- * on the command's CPU when the machine has few: 35 ns a call of a
- * syscall-heavy program on two CPUs (BENCHMARKS.md).  SCHED_BATCH tells
+ * nothing it does is urgent to a few milliseconds.  Under the default
+ * policy the scheduler lets it preempt the command each time a batch
+ * wakes it, on the command's CPU when the machine has few: 35 ns a call
+ * of a syscall-heavy program on two CPUs (BENCHMARKS.md).  SCHED_BATCH tells
  * the scheduler not to, and changes nothing else: the same share of CPU
  * time, the same nice value.  Only from the default policy: one the user
  * chose (chrt) stays.  Set after the fork, so the command keeps the
