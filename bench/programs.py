@@ -34,7 +34,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from run import (COUNT, SECONDS, START_STOP_DOMAIN, RunError,  # noqa: E402
-                 median_interval, print_table, run)
+                 paired, print_table, run)
 
 BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
 PYTHON_IMPORTS = ("import argparse, asyncio, decimal, email.parser, http.client, json, "
@@ -133,16 +133,15 @@ def report(name, argv, configs, secs, records, fixed):
     rows = []
     for c, _ in configs:
         t = statistics.median(secs[c])
-        paired = sorted(a - b for a, b in zip(secs[c], secs["bare"]))
-        lo, hi = median_interval(len(paired))
-        interval = "" if lo is None else " (%+.1f..%+.1f)" % (1e3 * paired[lo], 1e3 * paired[hi])
+        diff, lo, hi = paired(secs[c], secs["bare"])
+        interval = "" if lo is None else " (%+.1f..%+.1f)" % (1e3 * lo, 1e3 * hi)
         per_record = ""
         if c == "iomon":
-            added = statistics.median(paired)
+            added = diff
             if n >= 100:
                 per_record = "%+.2f" % (1e6 * (added - fixed) / n)
         rows.append((c, "%.3f" % t, "%.2f" % (t / bare),
-                     "" if c == "bare" else "%+.1f%s" % (1e3 * statistics.median(paired), interval),
+                     "" if c == "bare" else "%+.1f%s" % (1e3 * diff, interval),
                      "%d" % n if c == "iomon" else "", per_record))
     print_table(("configuration", "seconds", "x bare", "+ms, paired (95%)", "records",
                  "+us/record"), rows)

@@ -9,8 +9,8 @@ For each workload (bench/workload.c), runs the configurations
     strace    strace -f -o /dev/null workload
 
 and, with --reference LIB (Meson's targets give it bench/libcounter.so, the
-reference interposer of bench/counter.c), the floor under any preload tool
-on this machine:
+reference interposer of bench/counter.c), what a preload tool that counts
+calls, and one that counts and times them, costs on this machine:
 
     counter          LD_PRELOAD=LIB workload                 (counts the calls)
     counter, clock   LD_PRELOAD=LIB COUNTER_CLOCK=1 workload (and times them)
@@ -242,6 +242,18 @@ def median_interval(n, level=0.95):
     return k - 1, n - k
 
 
+def paired(values, base):
+    """Each round's value less that round's bare one (the machine's slow
+    spells, which last longer than a round, cancel): their median, and the
+    bounds of its 95% confidence interval (None, None when there are too
+    few rounds for one)."""
+    diffs = sorted(a - b for a, b in zip(values, base))
+    lo, hi = median_interval(len(diffs))
+    if lo is None:
+        return statistics.median(diffs), None, None
+    return statistics.median(diffs), diffs[lo], diffs[hi]
+
+
 def fmt_ns(x):
     return "%.0f" % x if abs(x) >= 100 else "%.1f" % x
 
@@ -302,16 +314,14 @@ def report_timing(mode, n, configs, results):
         return per_wrapped(config, extra)
 
     def added_paired(config, key):
-        """The same, from each round's difference with that round's bare run:
-        the machine's slow spells, which last longer than a round, cancel.
-        With the 95% confidence interval of that median."""
-        diffs = sorted(a - b for a, b in zip(per_call(config, key), per_call(configs[0], key)))
-        text = per_wrapped(config, statistics.median(diffs))
-        lo, hi = median_interval(len(diffs))
+        """The same, paired with each round's bare run, with the 95%
+        confidence interval of that median."""
+        median, lo, hi = paired(per_call(config, key), per_call(configs[0], key))
+        text = per_wrapped(config, median)
         if lo is None:
             return text
-        return "%s (%s..%s)" % (text, per_wrapped(config, diffs[lo]).lstrip("+"),
-                                per_wrapped(config, diffs[hi]).lstrip("+"))
+        return "%s (%s..%s)" % (text, per_wrapped(config, lo).lstrip("+"),
+                                per_wrapped(config, hi).lstrip("+"))
 
     bare_wall = statistics.median(per_call(configs[0], "loop_ns"))
     bare_run_cpu = statistics.median(per_call(configs[0], "run_cpu_ns"))
@@ -371,7 +381,7 @@ START_ON_OPEN that no open matches); for the reference, the calls it counted.
 counter: the reference interposer (bench/counter.c), a preload library that
 only counts the calls, with a per-thread counter; counter, clock: the same,
 timing each call with two clock_gettime() readings, as tools that count and
-time calls do.  What it adds is what interposing alone costs here."""
+time calls do.  What counter adds is what interposing alone costs here."""
 
 
 def timing(args, workdir):
