@@ -300,13 +300,25 @@ static void export_port(unsigned port)
 	set_env(IOMON_ENV_PORT, value);
 }
 
+/*
+ * Where this iomon is, from readlink(/proc/self/exe): a tool that runs the
+ * launcher itself (valgrind) answers it with the launcher's path, where a
+ * stat() of /proc/self/exe sees the tool's own binary.  Empty if unknown.
+ */
+static void self_exe(char exe[PATH_MAX])
+{
+	ssize_t n = readlink("/proc/self/exe", exe, PATH_MAX - 1);
+
+	exe[n > 0 ? n : 0] = '\0';
+}
+
 /* The same file, not merely the same name: the build tree may be reached
  * through symbolic links. */
-static bool running_from_build_tree(void)
+static bool running_from_build_tree(const char *exe)
 {
 	struct stat self, built;
 
-	return stat("/proc/self/exe", &self) == 0 && stat(IOMON_BUILD_EXE, &built) == 0 &&
+	return stat(exe, &self) == 0 && stat(IOMON_BUILD_EXE, &built) == 0 &&
 	       self.st_dev == built.st_dev && self.st_ino == built.st_ino;
 }
 
@@ -329,22 +341,17 @@ static char *checked_library(const char *path, const char *origin)
 
 /* The installed library, found from where this iomon is, so that a tree
  * installed with DESTDIR, or moved as a whole, finds its own. */
-static char *installed_library(void)
+static char *installed_library(char *exe)
 {
-	char exe[PATH_MAX], *path;
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	char *slash = strrchr(exe, '/'), *path;
 
-	if (n > 0) {
-		exe[n] = '\0';
-		char *slash = strrchr(exe, '/');
-		if (slash) {
-			*slash = '\0';
-			if (asprintf(&path, "%s/%s/%s", exe, IOMON_LIBDIR_FROM_BINDIR, IOMON_LIBNAME) < 0)
-				err(1, "library path");
-			if (access(path, R_OK) == 0)
-				return path;
-			free(path);
-		}
+	if (slash) {
+		*slash = '\0';
+		if (asprintf(&path, "%s/%s/%s", exe, IOMON_LIBDIR_FROM_BINDIR, IOMON_LIBNAME) < 0)
+			err(1, "library path");
+		if (access(path, R_OK) == 0)
+			return path;
+		free(path);
 	}
 	return strdup(IOMON_LIBDIR "/" IOMON_LIBNAME);
 }
@@ -355,9 +362,12 @@ static char *find_library(void)
 
 	if (env && *env)
 		return checked_library(env, "from IOMON_LIBRARY");
-	if (running_from_build_tree())
+	char exe[PATH_MAX];
+
+	self_exe(exe);
+	if (running_from_build_tree(exe))
 		return checked_library(IOMON_BUILD_LIBRARY, "in the build tree");
-	char *installed = installed_library();
+	char *installed = installed_library(exe);
 	char *checked = checked_library(installed, "installed");
 	free(installed);
 	return checked;

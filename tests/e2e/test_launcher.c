@@ -394,6 +394,32 @@ Test(launcher, installed_iomon_finds_its_installed_library, .timeout = 120)
 	run_free(&r);
 }
 
+/* valgrind runs the launcher on its own loader: a stat() of /proc/self/exe
+ * then sees valgrind's tool, where readlink() names the launcher. */
+Test(launcher, finds_its_library_when_run_under_valgrind, .timeout = 120)
+{
+	const char *valgrind = getenv("VALGRIND");
+	const char *trace = scratch_file("valgrind.csv");
+	struct run r;
+
+	if (!valgrind)
+		cr_skip_test("no valgrind, or a sanitized build");
+	run_command(&r, LIST(valgrind, "-q", "--tool=none", launcher_path(), "--", "/bin/sh", "-c",
+			     "printf %s \"$LD_PRELOAD\""),
+		    NONE);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_str_eq(r.out, preload_value(library_path()));
+	run_free(&r);
+
+	run_command(&r, LIST(valgrind, "-q", "--tool=none", launcher_path(), "-o", trace, "--",
+			     prog_path("fileops"), scratch_dir(), "basic"),
+		    NONE);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	read_trace(&r, trace);
+	cr_assert_eq(r.nrecs, 11, "%zu records", r.nrecs);
+	run_free(&r);
+}
+
 Test(launcher, refuses_connections_without_the_session_token)
 {
 	struct run r;
