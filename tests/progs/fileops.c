@@ -22,6 +22,7 @@
 #include <sys/sendfile.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -443,6 +444,23 @@ static void failures(void)
 	CHECK(freopen(in_dir("none/f"), "r", stdin) == NULL && errno == ENOENT);
 }
 
+/* Waits for the time IOMON_START_AT names, then opens and closes at.txt
+ * at once: the first calls the recording must keep. */
+static void at_start(void)
+{
+	const char *at = getenv("IOMON_START_AT");
+	struct timespec now;
+
+	CHECK(at);
+	unsigned long long start = strtoull(at, NULL, 10);
+	do
+		CHECK(clock_gettime(CLOCK_REALTIME, &now) == 0);
+	while ((unsigned long long)now.tv_sec * 1000000000u + (unsigned long long)now.tv_nsec < start);
+	int fd = open(in_dir("at.txt"), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	CHECK(fd >= 0);
+	CHECK(close(fd) == 0);
+}
+
 static const struct scenario scenarios[] = {
 	{ "basic", basic },
 	{ "stdio", stdio },
@@ -454,6 +472,7 @@ static const struct scenario scenarios[] = {
 	{ "lifecycle", lifecycle },
 	{ "formats", formats },
 	{ "failures", failures },
+	{ "at_start", at_start },
 };
 
 int main(int argc, char **argv)
