@@ -30,6 +30,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/single_threaded.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -71,6 +72,20 @@ static uint16_t collector_port;
 IOMON_HOT _Atomic int iomon_own_fd = -1;
 static dev_t sock_dev;
 static ino_t sock_ino;
+/* Bumped whenever the socket is made or closed: a sender with a table of
+ * its own holds a copy of the one it was started with (spawn_own_thread). */
+static uint32_t socket_gen;
+/* The socket's number in the table of the sender thread, when it has a
+ * table of its own, and -1 when it shares the program's.  Set before it
+ * starts; the same for its whole life. */
+static int private_fd = -1;
+static uint32_t private_gen;
+/* The holder of send_lock is such a sender: it sends on private_fd, and
+ * neither makes nor closes a socket, which would be its alone. */
+static bool holder_private;
+/* Such a sender found the connection lost: the program's copy of the
+ * socket is to be closed by the next holder that has the program's table. */
+static bool stale_socket;
 static int failed_connects;
 static uint64_t dropped;	/* discarded, not yet reported */
 
@@ -106,22 +121,31 @@ static void send_lock_drop(void)
 		futex(&send_lock, FUTEX_WAKE_PRIVATE, 1, NULL);
 }
 
+/* The socket's number in the table of the holder of send_lock. */
+static int socket_fd(void)
+{
+	return holder_private ? private_fd : iomon_own_fd;
+}
+
 /* The program may have closed our descriptor, or put a file of its own on
  * its number (dup2, or an open after a close). */
 static bool socket_still_ours(void)
 {
 	struct stat st;
+	int fd = socket_fd();
 
-	return iomon_own_fd >= 0 && iomon_rawsys(SYS_fstat, iomon_own_fd, &st) == 0 &&
-	       st.st_dev == sock_dev && st.st_ino == sock_ino;
+	return fd >= 0 && iomon_rawsys(SYS_fstat, fd, &st) == 0 && st.st_dev == sock_dev &&
+	       st.st_ino == sock_ino;
 }
 
-/* Never closes a descriptor that is no longer ours. */
+/* Never closes a descriptor that is no longer ours.  Not called by a
+ * sender with a table of its own (link_lost). */
 static void close_socket(void)
 {
 	if (socket_still_ours())
 		iomon_rawsys(SYS_close, iomon_own_fd);
 	iomon_own_fd = -1;
+	socket_gen++;
 }
 
 static void set_link(enum link state)
@@ -166,6 +190,7 @@ static void open_socket(void)
 	iomon_own_fd = fd;
 	sock_dev = st.st_dev;
 	sock_ino = st.st_ino;
+	socket_gen++;
 }
 
 static bool send_all(struct iovec *iov, int iovcnt, size_t *sent);
@@ -238,7 +263,7 @@ static bool send_all(struct iovec *iov, int iovcnt, size_t *sent)
 	if (sent)
 		*sent = 0;
 	while (msg.msg_iovlen) {
-		long n = iomon_rawsys(SYS_sendmsg, iomon_own_fd, &msg, MSG_NOSIGNAL);
+		long n = iomon_rawsys(SYS_sendmsg, socket_fd(), &msg, MSG_NOSIGNAL);
 		if (n < 0) {
 			if (n == -EINTR)
 				continue;
@@ -280,7 +305,10 @@ static uint64_t records_in(const struct iovec *iov, int iovcnt, size_t bytes)
 
 static void link_lost(void)
 {
-	close_socket();
+	if (holder_private)
+		stale_socket = true;
+	else
+		close_socket();
 	set_link(LINK_DOWN);
 }
 
@@ -442,8 +470,17 @@ static bool drain(struct look *look, bool everything)
 	if (atomic_load(&link_state) == LINK_UP && !socket_checked_recently() &&
 	    !socket_still_ours())
 		link_lost();
-	if (atomic_load(&link_state) == LINK_NEW || atomic_load(&link_state) == LINK_DOWN)
-		connect_collector();
+	/* A sender with a table of its own ends when the link is down
+	 * (sender_loop), and a sender sharing the program's connects. */
+	if (!holder_private) {
+		if (stale_socket) {
+			close_socket();
+			stale_socket = false;
+		}
+		if (atomic_load(&link_state) == LINK_NEW ||
+		    atomic_load(&link_state) == LINK_DOWN)
+			connect_collector();
+	}
 
 	/* Before the heads are read (ship()); the TSC is read in order. */
 	uint64_t cut = everything ? UINT64_MAX - 1 : order_key(iomon_clock_ns());
@@ -610,7 +647,8 @@ static void sender_loop(uint32_t renewal)
 {
 	uint64_t idle_since = iomon_monotonic_ns(), last_look = idle_since;
 	uint64_t wait_ns = POLL_MIN_NS;
-	bool end = false;
+	bool end = false, own_table = private_fd >= 0;
+	uint32_t gen = private_gen;
 
 	/* Not pthread_setname_np() from the creator: that opens a file in
 	 * /proc, taking a descriptor the program's next open() expects. */
@@ -618,19 +656,25 @@ static void sender_loop(uint32_t renewal)
 	while (!end) {
 		uint32_t seen = atomic_load_explicit(&kick_word, memory_order_acquire);
 		send_lock_take();
+		holder_private = own_table;
 		uint64_t now = iomon_monotonic_ns();
 		struct look look = { .since_ns = now - last_look };
 		last_look = now;
-		if (drain(&look, false))
+		/* With a table of its own, the sender sends on the socket it
+		 * was started with, while the program's threads have it too. */
+		bool linked = !own_table || (atomic_load(&link_state) == LINK_UP && socket_gen == gen);
+		if (linked && drain(&look, false))
 			idle_since = now;
 		wait_ns = next_wait_ns(wait_ns, &look);
-		if (atomic_load(&link_state) == LINK_GONE || atomic_load(&renewals) != renewal) {
+		if (!linked || atomic_load(&link_state) == LINK_GONE ||
+		    atomic_load(&renewals) != renewal) {
 			/* Whoever renews starts the next sender. */
 			atomic_store(&iomon_sender_running, false);
 			end = true;
 		} else if (now - idle_since >= SENDER_IDLE_MS * UINT64_C(1000000)) {
 			end = sender_may_end();
 		}
+		holder_private = false;
 		send_lock_drop();
 		if (!end) {
 			struct timespec wait = timespec_of(wait_ns);
@@ -739,15 +783,85 @@ static bool wait_for_end(pid_t tid, uint64_t deadline_ns)
 	return true;
 }
 
+/*
+ * After wait_for_end(), until the kernel has taken the thread out of the
+ * process: it clears sender_tid as it starts to exit, and for a moment
+ * after (longer when it closes a table of its own) a call that needs the
+ * process to have one thread (unshare) would still find two.  Until then
+ * a signal 0 reaches it.  False if it is still there at deadline_ns.
+ */
+static bool wait_for_release(pid_t tid, uint64_t deadline_ns)
+{
+	static const struct timespec pause = { .tv_nsec = 20 * 1000 };
+	long pid = iomon_rawsys(SYS_getpid);
+
+	while (iomon_rawsys(SYS_tgkill, pid, tid, 0) == 0) {
+		if (iomon_monotonic_ns() >= deadline_ns)
+			return false;
+		iomon_rawsys(SYS_nanosleep, &pause, NULL);
+	}
+	return true;
+}
+
 #if OWN_THREAD_POSSIBLE
 #define SENDER_GUARD 4096
 #define SENDER_STACK (64 * 1024 + IOMON_RECORD_MAX)
 static char *sender_stack;
 
+/* A sender with a table of its own: 0 while it drops the program's
+ * descriptors, then 1, or 2 if it could not. */
+static _Atomic uint32_t own_table_ready;
+/* That failed once (close_range() missing: an old kernel, or a seccomp
+ * filter; or the socket's number was not the socket's). */
+static bool own_table_failed;
+
+/* In the sender with a table of its own, a copy of the program's: keeps
+ * the socket alone, if it is still the socket (the program's raw system
+ * calls may have put a file of its own on its number). */
+static bool drop_program_files(int keep)
+{
+	struct stat st;
+
+	return (keep == 0 || iomon_rawsys(SYS_close_range, 0, keep - 1, 0) == 0) &&
+	       iomon_rawsys(SYS_close_range, keep + 1, ~0u, 0) == 0 &&
+	       iomon_rawsys(SYS_fstat, keep, &st) == 0 && st.st_dev == sock_dev &&
+	       st.st_ino == sock_ino;
+}
+
 static int sender_main(void *arg)
 {
+	if (private_fd >= 0) {
+		atomic_store(&own_table_ready, drop_program_files(private_fd) ? 1 : 2);
+		futex(&own_table_ready, FUTEX_WAKE_PRIVATE, 1, NULL);
+		if (atomic_load(&own_table_ready) != 1)
+			return 0;
+	}
 	sender_loop((uint32_t)(uintptr_t)arg);
 	return 0;
+}
+
+/*
+ * A thread that shares the program's descriptor table makes the kernel
+ * take a reference on the file of each call that names a descriptor, and
+ * drop it after (two atomic instructions, where a process of one thread
+ * takes none): 24 ns a call here (BENCHMARKS.md).  So, while the program
+ * has one thread (as the C library knows: __libc_single_threaded) and a
+ * connection, the sender gets a copy of the table, keeps the socket and
+ * closes the rest.  For that moment it holds the program's files: the
+ * program's thread waits for it to be done, with every signal blocked,
+ * so no close of the program's can be left to the sender to finish (an
+ * executable written and closed would still be open for writing, a lock
+ * still held).  A program of more threads pays the references already:
+ * its sender shares the table.  A sender with a table of its own sends on
+ * the socket it was started with; when the connection is lost or made
+ * anew, it ends, and the next record starts one that shares the table
+ * and connects (sender_loop, drain).  The copy costs the program's thread
+ * time in proportion to its descriptors, at each start of the sender.
+ */
+static bool may_have_own_table(void)
+{
+	return !own_table_failed && __libc_single_threaded &&
+	       atomic_load(&link_state) == LINK_UP && iomon_own_fd >= 0;
 }
 
 static bool spawn_own_thread(uint32_t renewal)
@@ -774,9 +888,30 @@ static bool spawn_own_thread(uint32_t renewal)
 	/* The thread inherits the mask: it never takes a signal meant for
 	 * the program, not even the C library's own. */
 	iomon_rawsys(SYS_rt_sigprocmask, SIG_SETMASK, &all, &old, sizeof(all));
-	int tid = clone(sender_main, sender_stack + SENDER_GUARD + SENDER_STACK, flags,
-			(void *)(uintptr_t)renewal, (pid_t *)&sender_tid, NULL,
-			(pid_t *)&sender_tid);
+	bool own_table = may_have_own_table();
+	private_fd = own_table ? iomon_own_fd : -1;
+	private_gen = socket_gen;
+	atomic_store(&own_table_ready, 0);
+	int tid = clone(sender_main, sender_stack + SENDER_GUARD + SENDER_STACK,
+			own_table ? flags & ~CLONE_FILES : flags, (void *)(uintptr_t)renewal,
+			(pid_t *)&sender_tid, NULL, (pid_t *)&sender_tid);
+	if (tid > 0 && own_table) {
+		/* Or until it is gone (a seccomp filter may end a thread
+		 * that calls close_range). */
+		static const struct timespec pause = { .tv_nsec = 10 * 1000 * 1000 };
+		uint32_t ready;
+		while (!(ready = atomic_load(&own_table_ready)) && atomic_load(&sender_tid) == tid)
+			futex(&own_table_ready, FUTEX_WAIT_PRIVATE, 0, &pause);
+		if (ready != 1) {
+			/* Then a sender that shares the table. */
+			own_table_failed = true;
+			private_fd = -1;
+			wait_for_end(tid, 0);
+			tid = clone(sender_main, sender_stack + SENDER_GUARD + SENDER_STACK, flags,
+				    (void *)(uintptr_t)renewal, (pid_t *)&sender_tid, NULL,
+				    (pid_t *)&sender_tid);
+		}
+	}
 	iomon_rawsys(SYS_rt_sigprocmask, SIG_SETMASK, &old, NULL, sizeof(old));
 	return tid > 0;
 }
@@ -808,7 +943,8 @@ static bool stop_sender(void)
 		return false;
 	atomic_fetch_add(&renewals, 1);
 	iomon_sender_kick();
-	return wait_for_end(tid, iomon_monotonic_ns() + STOP_WAIT_MS * UINT64_C(1000000));
+	uint64_t deadline = iomon_monotonic_ns() + STOP_WAIT_MS * UINT64_C(1000000);
+	return wait_for_end(tid, deadline) && wait_for_release(tid, deadline);
 }
 
 void iomon_sender_renew(void)
@@ -863,7 +999,12 @@ void iomon_sender_atfork_child(void)
 	atomic_store(&sender_tid, 0);
 	atomic_store(&holds, 0);
 	iomon_thread_ended = false;
+	/* The parent's sender may have held the lock with a table of its
+	 * own: the child's socket is in the child's table. */
+	holder_private = false;
+	private_fd = -1;
 	close_socket();
+	stale_socket = false;
 	failed_connects = 0;
 	dropped = 0;
 	if (atomic_load(&link_state) != LINK_GONE) {

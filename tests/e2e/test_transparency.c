@@ -509,6 +509,59 @@ Test(transparency, namespaces_are_entered_as_without_the_library, .fini = scratc
 }
 
 /*
+ * In a program of one thread, the sender has a descriptor table of its own
+ * that holds the socket alone: sharing the program's, it would make the
+ * kernel take a reference on the file of every call the program makes
+ * with a descriptor (BENCHMARKS.md).  Bare, there is no other thread.
+ */
+Test(transparency, the_sender_of_a_single_threaded_program_has_a_table_of_its_own,
+     .fini = scratch_cleanup)
+{
+	struct run bare, r;
+	char mine[4096], sender[4096];
+
+	run_command(&bare, SENDERVIEW("tables"), NONE);
+	cr_assert_eq(bare.status, 0, "senderview failed bare: %s", bare.err);
+	cr_assert(strstr(bare.out, " sender_fds=\n"), "bare: %s", bare.out);
+	run_traced(&r, NONE, SENDERVIEW("tables"), NONE);
+	expect_scenario_ran(&r, "senderview", "tables");
+	const char *line = strchr(r.out, '\n') + 1;
+	cr_assert_eq(sscanf(line, "fds=%4095s sender_fds=%4095s", mine, sender), 2, "%s", line);
+	cr_assert(strchr(sender, ',') == NULL, "the sender's table holds more than one: %s", line);
+	cr_assert_geq(atoi(sender), 900, "not the library's socket: %s", line);
+	char own[32];
+	snprintf(own, sizeof(own), ",%d", atoi(sender));
+	cr_assert(strstr(mine, own), "not the program's socket too: %s", line);
+	cr_assert_eq(count_on(&r, D(FILE_WRITE), O(WRITE), scratch_file("f")), 1);
+	run_free(&bare);
+	run_free(&r);
+}
+
+/*
+ * While it is copied, that table holds the program's files: the program
+ * waits until the sender has closed them.  Fork children, which start a
+ * sender each at their first record, write a script, close it and run it
+ * at once (with 3000 more descriptors, the copy takes a while to close):
+ * every one runs, none fails with ETXTBSY (a copy of its descriptor still
+ * open for writing), as bare.
+ */
+Test(transparency, a_file_the_program_closed_is_closed_when_its_sender_starts,
+     .fini = scratch_cleanup)
+{
+	struct run bare, r;
+
+	run_command(&bare, SENDERVIEW("exec"), NONE);
+	cr_assert_eq(bare.status, 0, "senderview failed bare: %s", bare.err);
+	cr_assert(strstr(bare.out, "\nran=50\n"), "bare: %s%s", bare.out, bare.err);
+	run_traced(&r, NONE, SENDERVIEW("exec"), NONE);
+	cr_assert_eq(r.status, 0, "senderview failed under iomon: %s", r.err);
+	cr_assert(strstr(r.out, "\nran=50\n"), "under iomon: %s%s", r.out, r.err);
+	cr_assert_geq(count_recs(&r, D(FILE_WRITE), O(WRITE)), 50, "the children's writes");
+	run_free(&bare);
+	run_free(&r);
+}
+
+/*
  * A program built with AddressSanitizer runs under iomon as without it:
  * gcc's runtime, a shared library, would have it exit at once when the
  * preloaded library comes first, and the launcher tells it not to check.

@@ -13,6 +13,16 @@
  *                           /dev/null, waits, enters a new user namespace
  *                           (unshare), writes /dev/null, and prints
  *                           "setns=R unshare=R": 0 or the errno of each
+ *   senderview DIR tables   writes DIR/f, waits likewise, and prints
+ *                           "fds=A,B,... sender_fds=C,...": the
+ *                           descriptors of the main thread's table and of
+ *                           the other thread's, if any
+ *   senderview DIR exec     with 3000 more descriptors open (copies of
+ *                           stdin), 50 times: a child writes an executable
+ *                           script DIR/x-I (its first record after the
+ *                           fork, so its sender starts then), closes it
+ *                           and runs it; prints "ran=K" (K: the children
+ *                           whose script ran, exiting 7; not ETXTBSY)
  * The library's sender thread is the kernel's second, which the C library
  * does not count; it must not keep the credentials the program dropped,
  * nor make fail the calls that want a process of one thread.
@@ -22,6 +32,8 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <sched.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <sys/single_threaded.h>
 #include <time.h>
 
@@ -125,12 +137,87 @@ static void run_alone(void)
 	printf("setns=%d unshare=%d\n", entered, unshared);
 }
 
+/* The descriptors of a task's table, as "A,B,...", in dst. */
+static void list_fds(const char *task, char *dst, size_t size)
+{
+	char path[300];
+
+	snprintf(path, sizeof(path), "/proc/self/task/%s/fd", task);
+	DIR *d = opendir(path);
+	struct dirent *e;
+	size_t len = 0;
+
+	CHECK(d);
+	dst[0] = '\0';
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.' && len < size)
+			len += (size_t)snprintf(dst + len, size - len, "%s%s", len ? "," : "",
+						e->d_name);
+	CHECK(closedir(d) == 0);
+}
+
+static void run_tables(void)
+{
+	char mine[4096], other[4096] = "", self[32];
+	DIR *tasks = opendir("/proc/self/task");
+	struct dirent *e;
+
+	write_to(in_dir("f"));
+	wait_for_the_sender();
+	CHECK(tasks);
+	snprintf(self, sizeof(self), "%d", (int)getpid());
+	while ((e = readdir(tasks)))
+		if (e->d_name[0] != '.' && strcmp(e->d_name, self) != 0)
+			list_fds(e->d_name, other, sizeof(other));
+	CHECK(closedir(tasks) == 0);
+	list_fds(self, mine, sizeof(mine));
+	printf("fds=%s sender_fds=%s\n", mine, other);
+}
+
+static void run_exec(void)
+{
+	static const char script[] = "#!/bin/sh\nexit 7\n";
+	struct rlimit files;
+	int ran = 0;
+
+	/* A table that takes a while to copy and to close. */
+	CHECK(getrlimit(RLIMIT_NOFILE, &files) == 0);
+	if (files.rlim_cur < 4000 && files.rlim_max >= 4000) {
+		files.rlim_cur = 4000;
+		CHECK(setrlimit(RLIMIT_NOFILE, &files) == 0);
+	}
+	for (int i = 0; i < 3000; i++)
+		CHECK(fcntl(0, F_DUPFD_CLOEXEC, 3) >= 0);
+	for (int i = 0; i < 50; i++) {
+		char name[32];
+		snprintf(name, sizeof(name), "x-%d", i);
+		const char *path = in_dir(name);
+		pid_t pid = fork();
+		CHECK(pid >= 0);
+		if (pid == 0) {
+			int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
+			if (fd < 0 || write(fd, script, sizeof(script) - 1) != sizeof(script) - 1 ||
+			    close(fd) != 0)
+				_exit(1);
+			execl(path, path, (char *)NULL);
+			fprintf(stderr, "senderview: exec %s: %s\n", path, strerror(errno));
+			_exit(errno == ETXTBSY ? 2 : 3);
+		}
+		int status;
+		CHECK(waitpid(pid, &status, 0) == pid);
+		ran += WIFEXITED(status) && WEXITSTATUS(status) == 7;
+	}
+	printf("ran=%d\n", ran);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct scenario scenarios[] = {
 		{ "single", run_single },
 		{ "setuid", run_setuid },
 		{ "alone", run_alone },
+		{ "tables", run_tables },
+		{ "exec", run_exec },
 	};
 
 	return run_scenario(argc, argv, SCENARIOS(scenarios), NULL);
