@@ -731,6 +731,10 @@ static void sender_loop(uint32_t renewal)
  */
 static bool own_thread;
 static _Atomic pid_t sender_tid;
+/* valgrind runs a program's threads itself, and ends the process at a
+ * clone() of a thread without CLONE_FILES: under it, the sender shares the
+ * program's descriptor table (spawn_own_thread). */
+static bool own_table_possible;
 
 static bool sanitized_program(void)
 {
@@ -812,7 +816,8 @@ static char *sender_stack;
  * descriptors, then 1, or 2 if it could not. */
 static _Atomic uint32_t own_table_ready;
 /* That failed once (close_range() missing: an old kernel, or a seccomp
- * filter; or the socket's number was not the socket's). */
+ * filter; a clone() without CLONE_FILES refused, as qemu-user does; or
+ * the socket's number was not the socket's). */
 static bool own_table_failed;
 
 /* In the sender with a table of its own, a copy of the program's: keeps
@@ -860,7 +865,7 @@ static int sender_main(void *arg)
  */
 static bool may_have_own_table(void)
 {
-	return !own_table_failed && __libc_single_threaded &&
+	return !own_table_failed && own_table_possible && __libc_single_threaded &&
 	       atomic_load(&link_state) == LINK_UP && iomon_own_fd >= 0;
 }
 
@@ -895,7 +900,13 @@ static bool spawn_own_thread(uint32_t renewal)
 	int tid = clone(sender_main, sender_stack + SENDER_GUARD + SENDER_STACK,
 			own_table ? flags & ~CLONE_FILES : flags, (void *)(uintptr_t)renewal,
 			(pid_t *)&sender_tid, NULL, (pid_t *)&sender_tid);
-	if (tid > 0 && own_table) {
+	if (own_table && tid < 0) {
+		own_table_failed = true;
+		private_fd = -1;
+		tid = clone(sender_main, sender_stack + SENDER_GUARD + SENDER_STACK, flags,
+			    (void *)(uintptr_t)renewal, (pid_t *)&sender_tid, NULL,
+			    (pid_t *)&sender_tid);
+	} else if (tid > 0 && own_table) {
 		/* Or until it is gone (a seccomp filter may end a thread
 		 * that calls close_range). */
 		static const struct timespec pause = { .tv_nsec = 10 * 1000 * 1000 };
@@ -1070,6 +1081,7 @@ void iomon_sender_init(uint16_t port)
 {
 	collector_port = port;
 	own_thread = OWN_THREAD_POSSIBLE && !sanitized_program();
+	own_table_possible = !dlsym(RTLD_DEFAULT, "_vgnU_freeres");
 	/* Once per process image: a fork child inherits the registration. */
 	iomon_sender_membarrier =
 		syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) == 0;

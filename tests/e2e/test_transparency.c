@@ -562,6 +562,45 @@ Test(transparency, a_file_the_program_closed_is_closed_when_its_sender_starts,
 }
 
 /*
+ * valgrind runs a program's threads itself and ends the process at a
+ * clone() of a thread that does not share the descriptor table: under it,
+ * the sender shares the program's, and the program runs and is recorded
+ * call for call as without valgrind.
+ */
+Test(transparency, a_program_runs_under_valgrind_as_without_it, .timeout = 120,
+     .fini = scratch_cleanup)
+{
+	const char *valgrind = getenv("VALGRIND");
+	struct run plain, r;
+
+	if (!valgrind)
+		cr_skip_test("no valgrind, or a sanitized build");
+	run_traced(&plain, NONE, LIST(prog_path("fileops"), scratch_dir(), "basic"), NONE);
+	expect_scenario_ran(&plain, "fileops", "basic");
+	run_traced(&r, NONE, LIST(valgrind, "-q", "--tool=none", prog_path("fileops"),
+				  scratch_dir(), "basic"),
+		   NONE);
+	cr_assert_eq(r.status, 0, "under valgrind: %s", r.err);
+	/* valgrind's own start (a script, then its launcher) is recorded
+	 * first: fileops's records follow the last START. */
+	size_t start = 0;
+	for (size_t i = 0; i < r.nrecs; i++)
+		if (r.recs[i].domain == D(START_STOP) && r.recs[i].op == O(START))
+			start = i;
+	cr_assert_eq(r.nrecs - start, plain.nrecs, "%zu records of fileops under valgrind, %zu without",
+		     r.nrecs - start, plain.nrecs);
+	for (size_t i = 1; i < plain.nrecs; i++) {
+		const struct rec *got = &r.recs[start + i], *want = &plain.recs[i];
+		cr_assert(got->domain == want->domain && got->op == want->op &&
+				  strcmp(got->s1, want->s1) == 0,
+			  "record %zu: domain %u op %u '%s' under valgrind, %u %u '%s' without", i,
+			  got->domain, got->op, got->s1, want->domain, want->op, want->s1);
+	}
+	run_free(&plain);
+	run_free(&r);
+}
+
+/*
  * A program built with AddressSanitizer runs under iomon as without it:
  * gcc's runtime, a shared library, would have it exit at once when the
  * preloaded library comes first, and the launcher tells it not to check.
