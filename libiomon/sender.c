@@ -836,13 +836,39 @@ static bool drop_program_files(int keep)
 static int sender_main(void *arg)
 {
 	if (private_fd >= 0) {
-		atomic_store(&own_table_ready, drop_program_files(private_fd) ? 1 : 2);
+		bool kept = drop_program_files(private_fd);
+		atomic_store(&own_table_ready, kept ? 1 : 2);
 		futex(&own_table_ready, FUTEX_WAKE_PRIVATE, 1, NULL);
-		if (atomic_load(&own_table_ready) != 1)
+		if (!kept)
 			return 0;
 	}
 	sender_loop((uint32_t)(uintptr_t)arg);
 	return 0;
+}
+
+static int clone_sender(int flags, uint32_t renewal)
+{
+	return clone(sender_main, sender_stack + SENDER_GUARD + SENDER_STACK, flags,
+		     (void *)(uintptr_t)renewal, (pid_t *)&sender_tid, NULL,
+		     (pid_t *)&sender_tid);
+}
+
+/* Whether the sender tid, made without CLONE_FILES, has dropped the
+ * program's descriptors; if not, it has ended.  The wait ends too if the
+ * thread is gone (a seccomp filter may end one that calls close_range). */
+static bool own_table_made(int tid)
+{
+	static const struct timespec pause = { .tv_nsec = 10 * 1000 * 1000 };
+	uint32_t ready;
+
+	if (tid < 0)
+		return false;
+	while (!(ready = atomic_load(&own_table_ready)) && atomic_load(&sender_tid) == tid)
+		futex(&own_table_ready, FUTEX_WAIT_PRIVATE, 0, &pause);
+	if (ready == 1)
+		return true;
+	wait_for_end(tid, 0);
+	return false;
 }
 
 /*
@@ -897,31 +923,12 @@ static bool spawn_own_thread(uint32_t renewal)
 	private_fd = own_table ? iomon_own_fd : -1;
 	private_gen = socket_gen;
 	atomic_store(&own_table_ready, 0);
-	int tid = clone(sender_main, sender_stack + SENDER_GUARD + SENDER_STACK,
-			own_table ? flags & ~CLONE_FILES : flags, (void *)(uintptr_t)renewal,
-			(pid_t *)&sender_tid, NULL, (pid_t *)&sender_tid);
-	if (own_table && tid < 0) {
+	int tid = clone_sender(own_table ? flags & ~CLONE_FILES : flags, renewal);
+	if (own_table && !own_table_made(tid)) {
+		/* Then a sender that shares the table, from now on. */
 		own_table_failed = true;
 		private_fd = -1;
-		tid = clone(sender_main, sender_stack + SENDER_GUARD + SENDER_STACK, flags,
-			    (void *)(uintptr_t)renewal, (pid_t *)&sender_tid, NULL,
-			    (pid_t *)&sender_tid);
-	} else if (tid > 0 && own_table) {
-		/* Or until it is gone (a seccomp filter may end a thread
-		 * that calls close_range). */
-		static const struct timespec pause = { .tv_nsec = 10 * 1000 * 1000 };
-		uint32_t ready;
-		while (!(ready = atomic_load(&own_table_ready)) && atomic_load(&sender_tid) == tid)
-			futex(&own_table_ready, FUTEX_WAIT_PRIVATE, 0, &pause);
-		if (ready != 1) {
-			/* Then a sender that shares the table. */
-			own_table_failed = true;
-			private_fd = -1;
-			wait_for_end(tid, 0);
-			tid = clone(sender_main, sender_stack + SENDER_GUARD + SENDER_STACK, flags,
-				    (void *)(uintptr_t)renewal, (pid_t *)&sender_tid, NULL,
-				    (pid_t *)&sender_tid);
-		}
+		tid = clone_sender(flags, renewal);
 	}
 	iomon_rawsys(SYS_rt_sigprocmask, SIG_SETMASK, &old, NULL, sizeof(old));
 	return tid > 0;
