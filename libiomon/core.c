@@ -49,8 +49,14 @@ enum {
 	SEND_UNBUFFERED = 1,	/* at once (IOMON_UNBUFFERED) */
 	SEND_EXITING = 2,	/* at once: the library's destructor has run */
 	SEND_NO_THREAD = 4,	/* and no thread may be started: fork's child handler */
+	SEND_NEW_SENDER = 8,	/* the sender is to be replaced (iomon_want_new_sender) */
 };
 static IOMON_HOT _Atomic uint8_t send_how;
+
+void iomon_want_new_sender(void)
+{
+	atomic_fetch_or(&send_how, SEND_NEW_SENDER);
+}
 
 static pid_t my_pid;
 
@@ -394,6 +400,9 @@ static inline __attribute__((always_inline)) void emit(const struct iomon_record
 		return;
 	}
 	bool now = start_stop || (how & SEND_EXITING);
+	if ((how & SEND_NEW_SENDER) && !(how & SEND_NO_THREAD) && !now &&
+	    (atomic_fetch_and(&send_how, (uint8_t)~SEND_NEW_SENDER) & SEND_NEW_SENDER))
+		iomon_sender_replace();
 	if (!(how & SEND_NO_THREAD) && !now)
 		iomon_sender_ensure();
 	/* Unbuffered, or after the library's destructor, when nothing else
@@ -628,6 +637,7 @@ static void atfork_child(void)
 	iomon_ring_atfork_child();
 	iomon_sender_atfork_child();
 	atomic_fetch_or(&send_how, SEND_NO_THREAD);
+	atomic_fetch_and(&send_how, (uint8_t)~SEND_NEW_SENDER);
 	iomon_lifecycle_start();
 	atomic_fetch_and(&send_how, (uint8_t)~SEND_NO_THREAD);
 }

@@ -88,6 +88,10 @@ static bool holder_private;
 static bool stale_socket;
 static int failed_connects;
 static uint64_t dropped;	/* discarded, not yet reported */
+/* Records sent by the process, and whether its sender has asked to be
+ * replaced by one with a table of its own (sender_loop). */
+static _Atomic uint64_t records_sent;
+static bool new_sender_asked;
 
 static struct timespec timespec_of(uint64_t ns)
 {
@@ -389,6 +393,7 @@ static void send_batch(size_t len, uint64_t records)
 		iov = (struct iovec){ batch, len };
 		dropped += records - records_in(&iov, 1, sent);
 	}
+	atomic_fetch_add_explicit(&records_sent, records, memory_order_relaxed);
 }
 
 /* Frees what the rings of list have shipped, and wakes their owners if they
@@ -643,6 +648,8 @@ static _Atomic uint32_t renewals;
  * child's (a release there finds 0 and leaves it). */
 static _Atomic int holds;
 
+static bool may_have_own_table(void);
+
 static void sender_loop(uint32_t renewal)
 {
 	uint64_t idle_since = iomon_monotonic_ns(), last_look = idle_since;
@@ -665,6 +672,10 @@ static void sender_loop(uint32_t renewal)
 		bool linked = !own_table || (atomic_load(&link_state) == LINK_UP && socket_gen == gen);
 		if (linked && drain(&look, false))
 			idle_since = now;
+		if (!own_table && !new_sender_asked && may_have_own_table()) {
+			new_sender_asked = true;
+			iomon_want_new_sender();
+		}
 		wait_ns = next_wait_ns(wait_ns, &look);
 		if (!linked || atomic_load(&link_state) == LINK_GONE ||
 		    atomic_load(&renewals) != renewal) {
@@ -735,6 +746,10 @@ static _Atomic pid_t sender_tid;
  * clone() of a thread without CLONE_FILES: under it, the sender shares the
  * program's descriptor table (spawn_own_thread). */
 static bool own_table_possible;
+/* That failed once (close_range() missing: an old kernel, or a seccomp
+ * filter; a clone() without CLONE_FILES refused, as qemu-user does; or
+ * the socket's number was not the socket's). */
+static bool own_table_failed;
 
 static bool sanitized_program(void)
 {
@@ -807,6 +822,38 @@ static bool wait_for_release(pid_t tid, uint64_t deadline_ns)
 	return true;
 }
 
+/*
+ * A thread that shares the program's descriptor table makes the kernel
+ * take a reference on the file of each call that names a descriptor, and
+ * drop it after (two atomic instructions, where a process of one thread
+ * takes none): 24 ns a call here (BENCHMARKS.md).  So, while the program
+ * has one thread (as the C library knows: __libc_single_threaded) and a
+ * connection, the sender gets a copy of the table, keeps the socket and
+ * closes the rest.  For that moment it holds the program's files: the
+ * program's thread waits for it to be done, with every signal blocked,
+ * so no close of the program's can be left to the sender to finish (an
+ * executable written and closed would still be open for writing, a lock
+ * still held).  A program of more threads pays the references already:
+ * its sender shares the table.  A sender with a table of its own sends on
+ * the socket it was started with; when the connection is lost or made
+ * anew, it ends, and the next record starts one that shares the table
+ * and connects (sender_loop, drain).
+ *
+ * The copy and the wait cost the program's thread some 50 us a start
+ * here (more with many descriptors), the price of 2,000 calls: a process's
+ * first sender shares the table, and only once the process has sent
+ * OWN_TABLE_AFTER_RECORDS records does it ask to be replaced, at the next
+ * record (iomon_sender_replace).  Short processes never pay the copy.
+ */
+#define OWN_TABLE_AFTER_RECORDS 4096
+static bool may_have_own_table(void)
+{
+	return OWN_THREAD_POSSIBLE && own_thread && !own_table_failed && own_table_possible &&
+	       __libc_single_threaded &&
+	       atomic_load_explicit(&records_sent, memory_order_relaxed) >= OWN_TABLE_AFTER_RECORDS &&
+	       atomic_load(&link_state) == LINK_UP && iomon_own_fd >= 0;
+}
+
 #if OWN_THREAD_POSSIBLE
 #define SENDER_GUARD 4096
 #define SENDER_STACK (64 * 1024 + IOMON_RECORD_MAX)
@@ -815,11 +862,6 @@ static char *sender_stack;
 /* A sender with a table of its own: 0 while it drops the program's
  * descriptors, then 1, or 2 if it could not. */
 static _Atomic uint32_t own_table_ready;
-/* That failed once (close_range() missing: an old kernel, or a seccomp
- * filter; a clone() without CLONE_FILES refused, as qemu-user does; or
- * the socket's number was not the socket's). */
-static bool own_table_failed;
-
 /* In the sender with a table of its own, a copy of the program's: keeps
  * the socket alone, if it is still the socket (the program's raw system
  * calls may have put a file of its own on its number). */
@@ -869,30 +911,6 @@ static bool own_table_made(int tid)
 		return true;
 	wait_for_end(tid, 0);
 	return false;
-}
-
-/*
- * A thread that shares the program's descriptor table makes the kernel
- * take a reference on the file of each call that names a descriptor, and
- * drop it after (two atomic instructions, where a process of one thread
- * takes none): 24 ns a call here (BENCHMARKS.md).  So, while the program
- * has one thread (as the C library knows: __libc_single_threaded) and a
- * connection, the sender gets a copy of the table, keeps the socket and
- * closes the rest.  For that moment it holds the program's files: the
- * program's thread waits for it to be done, with every signal blocked,
- * so no close of the program's can be left to the sender to finish (an
- * executable written and closed would still be open for writing, a lock
- * still held).  A program of more threads pays the references already:
- * its sender shares the table.  A sender with a table of its own sends on
- * the socket it was started with; when the connection is lost or made
- * anew, it ends, and the next record starts one that shares the table
- * and connects (sender_loop, drain).  The copy costs the program's thread
- * time in proportion to its descriptors, at each start of the sender.
- */
-static bool may_have_own_table(void)
-{
-	return !own_table_failed && own_table_possible && __libc_single_threaded &&
-	       atomic_load(&link_state) == LINK_UP && iomon_own_fd >= 0;
 }
 
 static bool spawn_own_thread(uint32_t renewal)
@@ -949,20 +967,32 @@ static bool spawn(uint32_t renewal)
  * long as the collector does: the wait is cut short after STOP_WAIT_MS,
  * and the sender ends after that send. */
 #define STOP_WAIT_MS 250
-static bool stop_sender(void)
+static bool end_sender(void)
 {
 	pid_t tid = atomic_load(&sender_tid);
 
 	if (!tid)
 		return true;
-	/* This thread interrupted the lock's holder (a signal handler that
-	 * changes credentials while this thread sends): no waiting. */
-	if (iomon_in_emit)
-		return false;
 	atomic_fetch_add(&renewals, 1);
 	iomon_sender_kick();
 	uint64_t deadline = iomon_monotonic_ns() + STOP_WAIT_MS * UINT64_C(1000000);
 	return wait_for_end(tid, deadline) && wait_for_release(tid, deadline);
+}
+
+static bool stop_sender(void)
+{
+	/* This thread interrupted the lock's holder (a signal handler that
+	 * changes credentials while this thread sends): no waiting. */
+	if (iomon_in_emit && atomic_load(&sender_tid))
+		return false;
+	return end_sender();
+}
+
+/* In a record (core.c), which holds no lock: the sender asked for it. */
+void iomon_sender_replace(void)
+{
+	if (own_thread && end_sender())
+		iomon_sender_start();
 }
 
 void iomon_sender_renew(void)
@@ -1021,6 +1051,8 @@ void iomon_sender_atfork_child(void)
 	 * own: the child's socket is in the child's table. */
 	holder_private = false;
 	private_fd = -1;
+	atomic_store(&records_sent, 0);
+	new_sender_asked = false;
 	close_socket();
 	stale_socket = false;
 	failed_connects = 0;

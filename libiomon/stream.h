@@ -307,6 +307,10 @@ void iomon_sender_start(void);
  * thread the C library does not know of, ends, and a new one starts, with
  * them (sender.c). */
 void iomon_sender_renew(void);
+/* The sender asks for a sender with a table of its own to replace it
+ * (sender.c): the next record, in core.c, replaces it. */
+void iomon_want_new_sender(void);
+void iomon_sender_replace(void);
 /* Around a call that needs the process to have no other thread: the sender
  * ends, and none starts until the release (records are sent by the
  * threads that make them). */

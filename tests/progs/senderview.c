@@ -13,16 +13,23 @@
  *                           /dev/null, waits, enters a new user namespace
  *                           (unshare), writes /dev/null, and prints
  *                           "setns=R unshare=R": 0 or the errno of each
- *   senderview DIR tables   writes DIR/f, waits likewise, and prints
+ *   senderview DIR tables   writes /dev/null 2000 times (6000 records, more
+ *                           than a process sends before its sender asks
+ *                           for a table of its own) and waits likewise,
+ *                           writes DIR/f, waits likewise, and prints
  *                           "fds=A,B,... sender_fds=C,...": the
  *                           descriptors of the main thread's table and of
  *                           the other thread's, if any
  *   senderview DIR exec     with 3000 more descriptors open (copies of
- *                           stdin), 50 times: a child writes an executable
- *                           script DIR/x-I (its first record after the
- *                           fork, so its sender starts then), closes it
- *                           and runs it; prints "ran=K" (K: the children
- *                           whose script ran, exiting 7; not ETXTBSY)
+ *                           stdin), 5 times: a child writes /dev/null 2000
+ *                           times and waits likewise, opens an executable
+ *                           script DIR/x-I, calls setuid(getuid()) (after
+ *                           which the library starts a new sender, with a
+ *                           table of its own: a copy of one where the
+ *                           script is open for writing), writes and closes
+ *                           it, and runs it; prints "ran=K" (K: the
+ *                           children whose script ran, exiting 7; not
+ *                           ETXTBSY)
  * The library's sender thread is the kernel's second, which the C library
  * does not count; it must not keep the credentials the program dropped,
  * nor make fail the calls that want a process of one thread.
@@ -56,6 +63,15 @@ static void wait_for_the_sender(void)
 
 	while (nanosleep(&ts, &ts) < 0)
 		CHECK(errno == EINTR);
+}
+
+/* More records than a process sends before its sender asks for a table of
+ * its own (4096), all sent: the next record starts that sender. */
+static void be_a_busy_process(void)
+{
+	for (int i = 0; i < 2000; i++)
+		write_to("/dev/null");
+	wait_for_the_sender();
 }
 
 /* The real user id of each of the process's threads, through f(uid). */
@@ -162,6 +178,7 @@ static void run_tables(void)
 	DIR *tasks = opendir("/proc/self/task");
 	struct dirent *e;
 
+	be_a_busy_process();
 	write_to(in_dir("f"));
 	wait_for_the_sender();
 	CHECK(tasks);
@@ -188,15 +205,19 @@ static void run_exec(void)
 	}
 	for (int i = 0; i < 3000; i++)
 		CHECK(fcntl(0, F_DUPFD_CLOEXEC, 3) >= 0);
-	for (int i = 0; i < 50; i++) {
+	for (int i = 0; i < 5; i++) {
 		char name[32];
 		snprintf(name, sizeof(name), "x-%d", i);
 		const char *path = in_dir(name);
 		pid_t pid = fork();
 		CHECK(pid >= 0);
 		if (pid == 0) {
+			be_a_busy_process();
 			int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
-			if (fd < 0 || write(fd, script, sizeof(script) - 1) != sizeof(script) - 1 ||
+			/* The same credentials again: the library starts a new
+			 * sender, here and now. */
+			if (fd < 0 || setuid(getuid()) != 0 ||
+			    write(fd, script, sizeof(script) - 1) != sizeof(script) - 1 ||
 			    close(fd) != 0)
 				_exit(1);
 			execl(path, path, (char *)NULL);
