@@ -677,10 +677,14 @@ static void sender_loop(uint32_t renewal)
 			iomon_want_new_sender();
 		}
 		wait_ns = next_wait_ns(wait_ns, &look);
-		if (!linked || atomic_load(&link_state) == LINK_GONE ||
-		    atomic_load(&renewals) != renewal) {
-			/* Whoever renews starts the next sender. */
+		bool renewed = atomic_load(&renewals) != renewal;
+		if (!linked || atomic_load(&link_state) == LINK_GONE || renewed) {
+			/* Whoever renews starts the next sender.  A record made
+			 * once the writers can see that none runs starts one
+			 * itself; those made before are sent now. */
 			atomic_store(&iomon_sender_running, false);
+			if (renewed && linked && writers_fenced())
+				drain(NULL, false);
 			end = true;
 		} else if (now - idle_since >= SENDER_IDLE_MS * UINT64_C(1000000)) {
 			end = sender_may_end();
