@@ -164,17 +164,13 @@ static uint64_t second_starts, second_ends;
 
 int64_t iomon_unix_seconds(uint64_t end)
 {
-	struct timespec real;
-
 	if (IOMON_LIKELY(end >= second_starts && end < second_ends))
 		return second;
 	if (!(end & IOMON_STAMP_MONO))
 		calibrate(iomon_monotonic_ns());
 	uint64_t now = end & IOMON_STAMP_MONO ? iomon_monotonic_ns() | IOMON_STAMP_MONO
 					      : iomon_rdtsc();
-	clock_gettime(CLOCK_REALTIME, &real);
-	uint64_t real_ns = (uint64_t)real.tv_sec * 1000000000u + (uint64_t)real.tv_nsec;
-	real_ns -= iomon_stamps_ns(end, now);
+	uint64_t real_ns = iomon_clock_read_ns(CLOCK_REALTIME) - iomon_stamps_ns(end, now);
 	second = (int64_t)(real_ns / 1000000000u);
 	if (end & IOMON_STAMP_MONO) {
 		/* Before the calibration: not kept (the bounds are ticks). */

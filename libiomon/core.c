@@ -415,14 +415,6 @@ static inline __attribute__((always_inline)) void emit(const struct iomon_record
 /* The mask while START_ON_OPEN's open has not come: opens only. */
 #define PAUSED_MASK (IOMON_MASK_PAUSED | OPEN_BIT)
 
-static uint64_t realtime_ns(clockid_t clock)
-{
-	struct timespec now;
-
-	clock_gettime(clock, &now);
-	return (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
-}
-
 /* CLOCK_REALTIME nanoseconds from which to record; 0: from the start. */
 static uint64_t start_at;
 
@@ -436,8 +428,8 @@ static uint64_t start_at;
 #define COARSE_LAG_MAX_NS UINT64_C(1000000000)
 static bool before_start(void)
 {
-	return realtime_ns(CLOCK_REALTIME_COARSE) + COARSE_LAG_MAX_NS < start_at ||
-	       realtime_ns(CLOCK_REALTIME) < start_at;
+	return iomon_clock_read_ns(CLOCK_REALTIME_COARSE) + COARSE_LAG_MAX_NS < start_at ||
+	       iomon_clock_read_ns(CLOCK_REALTIME) < start_at;
 }
 
 /* The mask while recording waits: the time only (START, STOP and the
@@ -665,7 +657,7 @@ __attribute__((constructor)) static void iomon_init(void)
 	pthread_atfork(NULL, NULL, atfork_child);
 	start_at = iomon_config.start_at_ns;
 	if (!start_at && iomon_config.start_after_ns)
-		start_at = realtime_ns(CLOCK_REALTIME) + iomon_config.start_after_ns;
+		start_at = iomon_clock_read_ns(CLOCK_REALTIME) + iomon_config.start_after_ns;
 	if (iomon_config.start_on_open) {
 		want_init();
 		atomic_store(&paused, true);

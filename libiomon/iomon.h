@@ -180,12 +180,18 @@ static inline void iomon_passed_through(unsigned domain)
 		iomon_count_dropped();
 }
 
-static inline uint64_t iomon_monotonic_ns(void)
+/* A clock's time in nanoseconds. */
+static inline uint64_t iomon_clock_read_ns(clockid_t clock)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(clock, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static inline uint64_t iomon_monotonic_ns(void)
+{
+	return iomon_clock_read_ns(CLOCK_MONOTONIC);
 }
 
 /*

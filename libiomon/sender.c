@@ -131,15 +131,20 @@ static int socket_fd(void)
 	return holder_private ? private_fd : iomon_own_fd;
 }
 
+/* Whether fd is the socket, and not a file of the program's on its number. */
+static bool is_the_socket(int fd)
+{
+	struct stat st;
+
+	return fd >= 0 && iomon_rawsys(SYS_fstat, fd, &st) == 0 && st.st_dev == sock_dev &&
+	       st.st_ino == sock_ino;
+}
+
 /* The program may have closed our descriptor, or put a file of its own on
  * its number (dup2, or an open after a close). */
 static bool socket_still_ours(void)
 {
-	struct stat st;
-	int fd = socket_fd();
-
-	return fd >= 0 && iomon_rawsys(SYS_fstat, fd, &st) == 0 && st.st_dev == sock_dev &&
-	       st.st_ino == sock_ino;
+	return is_the_socket(socket_fd());
 }
 
 /* Never closes a descriptor that is no longer ours.  Not called by a
@@ -871,12 +876,8 @@ static _Atomic uint32_t own_table_ready;
  * calls may have put a file of its own on its number). */
 static bool drop_program_files(int keep)
 {
-	struct stat st;
-
 	return (keep == 0 || iomon_rawsys(SYS_close_range, 0, keep - 1, 0) == 0) &&
-	       iomon_rawsys(SYS_close_range, keep + 1, ~0u, 0) == 0 &&
-	       iomon_rawsys(SYS_fstat, keep, &st) == 0 && st.st_dev == sock_dev &&
-	       st.st_ino == sock_ino;
+	       iomon_rawsys(SYS_close_range, keep + 1, ~0u, 0) == 0 && is_the_socket(keep);
 }
 
 static int sender_main(void *arg)
